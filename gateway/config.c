@@ -1,0 +1,375 @@
+/* Configuration: schema, loading, overrides, validation (see config.h). */
+#define G_LOG_DOMAIN "rtc2sip-config"
+#include "gateway/config.h"
+
+#include <errno.h>
+#include <gio/gio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Every key the gateway reads. Keep docs/configuration.md in step. */
+const config_key config_schema[] = {
+  { "general", "state-dir", CONFIG_PATH, "", 0, 0, NULL, FALSE,
+    "Folder for the gateway's identity and other state; empty means $XDG_STATE_HOME/rtc2sip "
+    "(~/.local/state/rtc2sip). Created with mode 0700." },
+  { "general", "certificate", CONFIG_PATH, "", 0, 0, NULL, FALSE,
+    "PEM certificate to use as the gateway identity instead of the generated one "
+    "(needs private-key too)." },
+  { "general", "private-key", CONFIG_PATH, "", 0, 0, NULL, FALSE,
+    "PEM private key of `certificate`." },
+  { "http", "listen", CONFIG_LISTEN, "127.0.0.1:8080", 0, 0, NULL, FALSE,
+    "Address and port of the page's HTTP listener (the page, /ws). Port 0 picks a free port." },
+  { "http", "document-root", CONFIG_PATH, "", 0, 0, NULL, FALSE,
+    "Folder served over HTTP; empty means the installed web/www, or the source tree's." },
+  { NULL, NULL, 0, NULL, 0, 0, NULL, FALSE, NULL },
+};
+
+struct config {
+  /* section name -> (key -> value); only values set by a file or --set. */
+  GHashTable *sections;
+  GPtrArray *section_order; /* names in first-seen order, for printing */
+};
+
+config *
+config_new_defaults(void)
+{
+  config *cfg = g_new0(config, 1);
+  cfg->sections = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                        (GDestroyNotify)g_hash_table_unref);
+  cfg->section_order = g_ptr_array_new_with_free_func(g_free);
+  return cfg;
+}
+
+void
+config_free(config *cfg)
+{
+  if (!cfg)
+    return;
+  g_hash_table_unref(cfg->sections);
+  g_ptr_array_unref(cfg->section_order);
+  g_free(cfg);
+}
+
+static void
+config_put(config *cfg, const char *section, const char *key, const char *value)
+{
+  GHashTable *keys = g_hash_table_lookup(cfg->sections, section);
+  if (!keys) {
+    keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_hash_table_insert(cfg->sections, g_strdup(section), keys);
+    g_ptr_array_add(cfg->section_order, g_strdup(section));
+  }
+  g_hash_table_replace(keys, g_strdup(key), g_strdup(value));
+}
+
+/* Does the schema section PATTERN cover SECTION? */
+static gboolean
+section_matches(const char *pattern, const char *section)
+{
+  gsize n = strlen(pattern);
+  if (n >= 2 && pattern[n - 1] == '*' && pattern[n - 2] == ':')
+    return strncmp(pattern, section, n - 1) == 0 && section[n - 1] != '\0';
+  return strcmp(pattern, section) == 0;
+}
+
+static const config_key *
+schema_lookup(const char *section, const char *key)
+{
+  for (const config_key *k = config_schema; k->section; k++)
+    if (section_matches(k->section, section) && strcmp(k->key, key) == 0)
+      return k;
+  return NULL;
+}
+
+static gboolean
+schema_has_section(const char *section)
+{
+  for (const config_key *k = config_schema; k->section; k++)
+    if (section_matches(k->section, section))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+config_load_file(config *cfg, const char *path, GError **error)
+{
+  g_autoptr(GKeyFile) kf = g_key_file_new();
+  g_autoptr(GError) local = NULL;
+  if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+    g_set_error(error, CONFIG_ERROR, 1, "%s: %s", path, local->message);
+    return FALSE;
+  }
+  g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+  for (guint i = 0; groups[i]; i++) {
+    g_auto(GStrv) keys = g_key_file_get_keys(kf, groups[i], NULL, NULL);
+    for (guint j = 0; keys && keys[j]; j++) {
+      g_autofree char *raw = g_key_file_get_value(kf, groups[i], keys[j], NULL);
+      /* Unescape like GKeyFile strings (\n, \s…) but keep everything else. */
+      g_autofree char *value = g_key_file_get_string(kf, groups[i], keys[j], NULL);
+      config_put(cfg, groups[i], keys[j], value ? value : raw);
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+config_set_override(config *cfg, const char *assignment, GError **error)
+{
+  const char *eq = strchr(assignment, '=');
+  if (!eq) {
+    g_set_error(error, CONFIG_ERROR, 1, "--set %s: expected section.key=value", assignment);
+    return FALSE;
+  }
+  g_autofree char *name = g_strndup(assignment, eq - assignment);
+  char *dot = strrchr(name, '.');
+  if (!dot || dot == name || dot[1] == '\0') {
+    g_set_error(error, CONFIG_ERROR, 1, "--set %s: expected section.key=value", assignment);
+    return FALSE;
+  }
+  *dot = '\0';
+  g_autofree char *value = g_strstrip(g_strdup(eq + 1));
+  config_put(cfg, g_strstrip(name), g_strstrip(dot + 1), value);
+  return TRUE;
+}
+
+/* Letters, digits, dots and hyphens: a DNS name good enough to resolve. */
+static gboolean
+is_host_name(const char *h)
+{
+  if (!*h || strlen(h) > 253)
+    return FALSE;
+  for (const char *p = h; *p; p++)
+    if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-')
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+config_parse_listen(const char *text, char **host, guint16 *port, const char **reason)
+{
+  const char *colon;
+  g_autofree char *h = NULL;
+
+  if (text[0] == '[') {
+    const char *close = strchr(text, ']');
+    if (!close || close[1] != ':') {
+      *reason = "expected [IPV6-ADDRESS]:PORT";
+      return FALSE;
+    }
+    h = g_strndup(text + 1, close - text - 1);
+    colon = close + 1;
+    if (!g_hostname_is_ip_address(h) || !strchr(h, ':')) {
+      *reason = "not an IPv6 address inside the brackets";
+      return FALSE;
+    }
+  } else {
+    colon = strrchr(text, ':');
+    if (!colon || colon == text) {
+      *reason = "expected HOST:PORT (e.g. 127.0.0.1:8080)";
+      return FALSE;
+    }
+    h = g_strndup(text, colon - text);
+    if (strchr(h, ':')) {
+      *reason = "an IPv6 address needs brackets: [::1]:8080";
+      return FALSE;
+    }
+    if (!g_hostname_is_ip_address(h) && !is_host_name(h)) {
+      *reason = "not an address or host name";
+      return FALSE;
+    }
+  }
+  const char *digits = colon + 1;
+  char *end = NULL;
+  errno = 0;
+  guint64 p = g_ascii_strtoull(digits, &end, 10);
+  if (!*digits || *end || errno || p > 65535 || !g_ascii_isdigit(*digits)) {
+    *reason = "port must be a number from 0 to 65535";
+    return FALSE;
+  }
+  if (host)
+    *host = g_steal_pointer(&h);
+  if (port)
+    *port = (guint16)p;
+  return TRUE;
+}
+
+/* Checks VALUE against K; returns a static or allocated reason or NULL. */
+static char *
+check_value(const config_key *k, const char *value)
+{
+  switch (k->type) {
+  case CONFIG_STRING:
+  case CONFIG_PATH:
+    return NULL;
+  case CONFIG_BOOL:
+    if (!g_ascii_strcasecmp(value, "true") || !g_ascii_strcasecmp(value, "false") ||
+        !g_ascii_strcasecmp(value, "yes") || !g_ascii_strcasecmp(value, "no") ||
+        !strcmp(value, "1") || !strcmp(value, "0"))
+      return NULL;
+    return g_strdup("expected true or false");
+  case CONFIG_UINT: {
+    char *end = NULL;
+    errno = 0;
+    guint64 v = g_ascii_strtoull(value, &end, 10);
+    if (!*value || *end || errno || !g_ascii_isdigit(*value))
+      return g_strdup("expected a whole number");
+    if (v < k->min || v > k->max)
+      return g_strdup_printf("must be from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT, k->min, k->max);
+    return NULL;
+  }
+  case CONFIG_LISTEN: {
+    const char *reason = NULL;
+    if (!config_parse_listen(value, NULL, NULL, &reason))
+      return g_strdup(reason);
+    return NULL;
+  }
+  case CONFIG_ENUM:
+  case CONFIG_LIST: {
+    g_auto(GStrv) allowed = g_strsplit(k->choices ? k->choices : "", ",", -1);
+    g_auto(GStrv) words = k->type == CONFIG_ENUM ? g_strsplit(value, "\x01", -1)
+                                                 : g_strsplit(value, ",", -1);
+    if (!k->choices || !*k->choices)
+      return NULL;
+    for (guint i = 0; words[i]; i++) {
+      g_strstrip(words[i]);
+      if (!*words[i] && k->type == CONFIG_LIST)
+        continue;
+      if (!g_strv_contains((const char *const *)allowed, words[i]))
+        return g_strdup_printf("\"%s\" is not one of: %s", words[i], k->choices);
+    }
+    return NULL;
+  }
+  }
+  return NULL;
+}
+
+gboolean
+config_validate(const config *cfg, char **problems)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+  for (guint i = 0; i < cfg->section_order->len; i++) {
+    const char *section = cfg->section_order->pdata[i];
+    GHashTable *keys = g_hash_table_lookup(cfg->sections, section);
+    if (!schema_has_section(section)) {
+      g_string_append_printf(out, "%s: unknown section\n", section);
+      continue;
+    }
+    g_autofree const char **names = (const char **)g_hash_table_get_keys_as_array(keys, NULL);
+    guint n = g_hash_table_size(keys);
+    qsort(names, n, sizeof *names, (int (*)(const void *, const void *))g_strcmp0);
+    for (guint j = 0; j < n; j++) {
+      const config_key *k = schema_lookup(section, names[j]);
+      if (!k) {
+        g_string_append_printf(out, "%s.%s: unknown key\n", section, names[j]);
+        continue;
+      }
+      g_autofree char *reason = check_value(k, g_hash_table_lookup(keys, names[j]));
+      if (reason)
+        g_string_append_printf(out, "%s.%s: %s\n", section, names[j], reason);
+    }
+  }
+  /* Pairs that only make sense together. */
+  if ((*config_get_string(cfg, "general", "certificate") != '\0') !=
+      (*config_get_string(cfg, "general", "private-key") != '\0'))
+    g_string_append(out, "general.certificate: needs general.private-key too (and the reverse)\n");
+
+  if (problems)
+    *problems = out->len ? g_strdup(out->str) : NULL;
+  return out->len == 0;
+}
+
+static const char *
+lookup_value(const config *cfg, const char *section, const char *key)
+{
+  GHashTable *keys = g_hash_table_lookup(cfg->sections, section);
+  return keys ? g_hash_table_lookup(keys, key) : NULL;
+}
+
+const char *
+config_get_string(const config *cfg, const char *section, const char *key)
+{
+  const config_key *k = schema_lookup(section, key);
+  g_return_val_if_fail(k != NULL, "");
+  const char *v = lookup_value(cfg, section, key);
+  return v ? v : k->default_value;
+}
+
+gboolean
+config_get_bool(const config *cfg, const char *section, const char *key)
+{
+  const char *v = config_get_string(cfg, section, key);
+  return !g_ascii_strcasecmp(v, "true") || !g_ascii_strcasecmp(v, "yes") || !strcmp(v, "1");
+}
+
+guint64
+config_get_uint(const config *cfg, const char *section, const char *key)
+{
+  return g_ascii_strtoull(config_get_string(cfg, section, key), NULL, 10);
+}
+
+char **
+config_get_list(const config *cfg, const char *section, const char *key)
+{
+  g_auto(GStrv) words = g_strsplit(config_get_string(cfg, section, key), ",", -1);
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+  for (guint i = 0; words[i]; i++) {
+    g_strstrip(words[i]);
+    if (*words[i])
+      g_strv_builder_add(b, words[i]);
+  }
+  return g_strv_builder_end(b);
+}
+
+char **
+config_sections_with_prefix(const config *cfg, const char *prefix)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+  gsize n = strlen(prefix);
+  for (guint i = 0; i < cfg->section_order->len; i++) {
+    const char *s = cfg->section_order->pdata[i];
+    if (strncmp(s, prefix, n) == 0 && s[n] == ':' && s[n + 1])
+      g_strv_builder_add(b, s + n + 1);
+  }
+  return g_strv_builder_end(b);
+}
+
+/* Appends SECTION's keys: the schema's in order, then unknown ones. */
+static void
+print_section(const config *cfg, GString *out, const char *section, const char *pattern)
+{
+  g_string_append_printf(out, "[%s]\n", section);
+  for (const config_key *k = config_schema; k->section; k++) {
+    if (strcmp(k->section, pattern) != 0)
+      continue;
+    const char *v = lookup_value(cfg, section, k->key);
+    if (!v)
+      v = k->default_value;
+    g_string_append_printf(out, "# %s\n%s = %s\n", k->description, k->key,
+                           k->secret && *v ? "(secret)" : v);
+  }
+  g_string_append_c(out, '\n');
+}
+
+char *
+config_to_string(const config *cfg)
+{
+  GString *out = g_string_new("# rtc2sip effective configuration\n\n");
+  const char *last = NULL;
+  for (const config_key *k = config_schema; k->section; k++) {
+    if (last && strcmp(last, k->section) == 0)
+      continue;
+    last = k->section;
+    gsize n = strlen(k->section);
+    if (k->section[n - 1] == '*') {
+      g_autofree char *prefix = g_strndup(k->section, n - 2);
+      g_auto(GStrv) names = config_sections_with_prefix(cfg, prefix);
+      for (guint i = 0; names[i]; i++) {
+        g_autofree char *full = g_strdup_printf("%s:%s", prefix, names[i]);
+        print_section(cfg, out, full, k->section);
+      }
+    } else {
+      print_section(cfg, out, k->section, k->section);
+    }
+  }
+  return g_string_free(out, FALSE);
+}

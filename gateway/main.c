@@ -1,0 +1,208 @@
+/* rtc2sip: the WebRTC-to-SIP gateway program. Loads the configuration and
+ * the identity, starts the listeners on the GLib main loop, and stops
+ * cleanly on SIGINT or SIGTERM. */
+#define G_LOG_DOMAIN "rtc2sip"
+#include "build-config.h"
+
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "certs/identity.h"
+#include "gateway/config.h"
+#include "gateway/log.h"
+#include "web/http_server.h"
+
+typedef struct {
+  char *config_file;
+  char **overrides;
+  gboolean check_config;
+  gboolean print_config;
+  gboolean print_fingerprint;
+  gboolean version;
+  gboolean verbose;
+} options;
+
+static void
+options_clear(options *o)
+{
+  g_free(o->config_file);
+  g_strfreev(o->overrides);
+}
+
+static gboolean
+parse_options(int *argc, char ***argv, options *o, GError **error)
+{
+  const GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config_file,
+      "Read the configuration from FILE (INI); every key has a built-in default", "FILE" },
+    { "set", 's', 0, G_OPTION_ARG_STRING_ARRAY, &o->overrides,
+      "Override one key, e.g. --set http.listen=127.0.0.1:18080 (repeatable)", "SECTION.KEY=VALUE" },
+    { "check-config", 0, 0, G_OPTION_ARG_NONE, &o->check_config,
+      "Validate the configuration, print each problem as section.key: reason, and exit", NULL },
+    { "print-config", 0, 0, G_OPTION_ARG_NONE, &o->print_config,
+      "Print the effective configuration (secrets hidden) and exit", NULL },
+    { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &o->print_fingerprint,
+      "Print the gateway certificate's sha-256 fingerprint (creating the identity if needed) and exit", NULL },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &o->verbose, "Log debug messages too", NULL },
+    { "version", 'V', 0, G_OPTION_ARG_NONE, &o->version, "Print the version and exit", NULL },
+    { NULL, 0, 0, 0, NULL, NULL, NULL },
+  };
+  g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
+  g_option_context_set_summary(ctx,
+    "WebRTC-to-SIP gateway: web pages call SIP phones and trunks, SIP phones call web pages,\n"
+    "and both sides see how each leg is encrypted.\n\n"
+    "With no options it runs on built-in defaults: the page on http://127.0.0.1:8080/,\n"
+    "its identity in $XDG_STATE_HOME/rtc2sip. See docs/configuration.md for every key.");
+  g_option_context_add_main_entries(ctx, entries, NULL);
+  return g_option_context_parse(ctx, argc, argv, error);
+}
+
+/* The effective configuration: defaults, the file, then --set. */
+static config *
+load_config(const options *o, GError **error)
+{
+  g_autoptr(config) cfg = config_new_defaults();
+  if (o->config_file && !config_load_file(cfg, o->config_file, error))
+    return NULL;
+  for (guint i = 0; o->overrides && o->overrides[i]; i++)
+    if (!config_set_override(cfg, o->overrides[i], error))
+      return NULL;
+  return g_steal_pointer(&cfg);
+}
+
+static char *
+state_dir(const config *cfg)
+{
+  const char *dir = config_get_string(cfg, "general", "state-dir");
+  if (*dir)
+    return g_strdup(dir);
+  return g_build_filename(g_get_user_state_dir(), "rtc2sip", NULL);
+}
+
+/* The configured identity, or the one kept in the state folder. */
+static identity *
+load_identity(const config *cfg, GError **error)
+{
+  const char *cert = config_get_string(cfg, "general", "certificate");
+  const char *key = config_get_string(cfg, "general", "private-key");
+  if (*cert)
+    return identity_load_files(cert, key, error);
+
+  g_autofree char *dir = state_dir(cfg);
+  gboolean created = FALSE;
+  identity *id = identity_load_or_create(dir, g_get_real_time() / G_USEC_PER_SEC, &created, error);
+  if (id && created)
+    g_message("generated a new gateway identity in %s", dir);
+  return id;
+}
+
+/* The built web/www when this binary runs from its build tree, else the
+ * installed copy. */
+static char *
+document_root(const config *cfg)
+{
+  const char *root = config_get_string(cfg, "http", "document-root");
+  if (*root)
+    return g_strdup(root);
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  g_autofree char *installed = g_build_filename(RTC2SIP_DATADIR, "www", NULL);
+  if (exe && g_str_has_prefix(exe, RTC2SIP_BUILDDIR "/"))
+    return g_build_filename(RTC2SIP_SRCDIR, "web", "www", NULL);
+  if (g_file_test(installed, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer(&installed);
+  return g_build_filename(RTC2SIP_SRCDIR, "web", "www", NULL);
+}
+
+static gboolean
+on_stop_signal(gpointer loop)
+{
+  g_message("stopping");
+  g_main_loop_quit(loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+run(const config *cfg, const options *o)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(identity) id = load_identity(cfg, &error);
+  if (!id) {
+    fprintf(stderr, "rtc2sip: %s\n", error->message);
+    return 1;
+  }
+  char fp_text[FINGERPRINT_MAX_TEXT];
+  fingerprint_format(identity_fingerprint(id), fp_text);
+  if (o->print_fingerprint) {
+    printf("%s\n", fp_text);
+    return 0;
+  }
+
+  g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  const char *reason = NULL;
+  config_parse_listen(config_get_string(cfg, "http", "listen"), &host, &port, &reason);
+  g_autofree char *root = document_root(cfg);
+  http_server_options http = { .host = host, .port = port, .document_root = root };
+  g_autoptr(http_server) server = http_server_new(loop, &http, &error);
+  if (!server) {
+    fprintf(stderr, "rtc2sip: http.listen: %s\n", error->message);
+    return 1;
+  }
+
+  guint sigint = g_unix_signal_add(SIGINT, on_stop_signal, loop);
+  guint sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, loop);
+
+  printf("rtc2sip %s serving %s fingerprint %s\n", PACKAGE_VERSION, http_server_url(server), fp_text);
+  fflush(stdout);
+  g_main_loop_run(loop);
+
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+  options o = { 0 };
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  if (!parse_options(&argc, &argv, &o, &error)) {
+    fprintf(stderr, "rtc2sip: %s (see --help)\n", error->message);
+    options_clear(&o);
+    return 2;
+  }
+  if (o.version) {
+    printf("rtc2sip %s\n", PACKAGE_VERSION);
+    options_clear(&o);
+    return 0;
+  }
+  gateway_log_init(o.verbose);
+  http_server_route_lws_logs(o.verbose);
+
+  g_autoptr(config) cfg = load_config(&o, &error);
+  g_autofree char *problems = NULL;
+  if (!cfg) {
+    fprintf(stderr, "rtc2sip: %s\n", error->message);
+    status = 1;
+  } else if (!config_validate(cfg, &problems)) {
+    fprintf(stderr, "%s", problems);
+    status = 1;
+  } else if (o.check_config) {
+    printf("configuration OK\n");
+    status = 0;
+  } else if (o.print_config) {
+    g_autofree char *text = config_to_string(cfg);
+    fputs(text, stdout);
+    status = 0;
+  } else {
+    status = run(cfg, &o);
+  }
+  options_clear(&o);
+  return status;
+}

@@ -1,0 +1,31 @@
+/* The page's HTTP listener: libwebsockets on the GLib main loop, serving the
+ * static files of the document root. Other modules add WebSocket protocols
+ * (the browser protocol at /ws) through http_server_options.protocols. */
+#pragma once
+#include <gio/gio.h>
+#include <libwebsockets.h>
+
+typedef struct http_server http_server;
+
+typedef struct {
+  const char *host;          /* address to listen on */
+  guint16 port;              /* 0 picks a free port */
+  const char *document_root; /* folder served at / */
+  /* Extra protocols (WebSocket subprotocols), terminated by an entry with a
+   * NULL name; borrowed, must outlive the server. NULL for none. */
+  const struct lws_protocols *protocols;
+} http_server_options;
+
+/* Starts listening on the GLib default main context, which LOOP runs.
+ * Returns NULL with ERROR naming the address when it cannot listen. */
+http_server *http_server_new(GMainLoop *loop, const http_server_options *options, GError **error);
+/* The port actually listened on (useful with port 0). */
+guint16 http_server_port(const http_server *server);
+/* "http://HOST:PORT/" of the listener; borrowed. */
+const char *http_server_url(const http_server *server);
+/* Stops listening and closes every connection. */
+void http_server_free(http_server *server);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(http_server, http_server_free)
+
+/* Routes libwebsockets' own log lines into GLib logging (domain rtc2sip-web). */
+void http_server_route_lws_logs(gboolean verbose);
