@@ -22,6 +22,11 @@ done
 
 scripts/deps.sh test || exit 1
 scripts/build.sh || exit 1
+# The Node side of the interop suites (playwright-core drives Debian's Chromium).
+if [ ! -d tests/interop/node_modules/playwright-core ]; then
+  (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+fi
+export ARTIFACTS=$top/test-artifacts
 
 passed=0 failed=0 skipped=0
 mkdir -p test-artifacts

@@ -21,6 +21,31 @@ const config_key config_schema[] = {
     "Address and port of the page's HTTP listener (the page, /ws). Port 0 picks a free port." },
   { "http", "document-root", CONFIG_PATH, "", 0, 0, NULL, FALSE,
     "Folder served over HTTP; empty means the installed web/www, or the source tree's." },
+  { "browser", "max-message-bytes", CONFIG_UINT, "65536", 1024, 1048576, NULL, FALSE,
+    "Largest WebSocket message a page may send; larger ones get an error." },
+  { "browser", "max-calls", CONFIG_UINT, "4", 1, 1000, NULL, FALSE,
+    "Calls open at once on one WebSocket connection." },
+  { "browser", "messages-per-second", CONFIG_UINT, "50", 1, 100000, NULL, FALSE,
+    "Messages a page may send per second (bursts of twice that); excess gets a busy error." },
+  { "ice", "interfaces", CONFIG_LIST, "127.0.0.1", 0, 0, "", FALSE,
+    "Local IP addresses to offer ICE host candidates on (comma-separated); \"all\" uses every "
+    "interface." },
+  { "ice", "port-min", CONFIG_UINT, "0", 0, 65535, NULL, FALSE,
+    "Lowest UDP port for ICE candidates (0 with port-max 0: any port)." },
+  { "ice", "port-max", CONFIG_UINT, "0", 0, 65535, NULL, FALSE,
+    "Highest UDP port for ICE candidates." },
+  { "ice", "stun-server", CONFIG_LISTEN, "", 0, 0, NULL, FALSE,
+    "STUN server as IP:PORT for server-reflexive candidates; also given to pages. Empty: none." },
+  { "ice", "turn-server", CONFIG_LISTEN, "", 0, 0, NULL, FALSE,
+    "TURN server (UDP) as IP:PORT for relayed candidates. Empty: none." },
+  { "ice", "turn-username", CONFIG_STRING, "", 0, 0, NULL, FALSE, "TURN user name." },
+  { "ice", "turn-password", CONFIG_STRING, "", 0, 0, NULL, TRUE, "TURN password." },
+  { "ice", "consent-freshness", CONFIG_BOOL, "true", 0, 0, NULL, FALSE,
+    "RFC 7675 consent checks: a browser that stops answering ends its call within 30 s." },
+  { "media", "threads", CONFIG_UINT, "0", 0, 256, NULL, FALSE,
+    "Media worker threads; 0 means one per core." },
+  { "trace", "dtls", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
+    "Log every DTLS handshake step in the DTLS.SRTP.<n> trace format." },
   { NULL, NULL, 0, NULL, 0, 0, NULL, FALSE, NULL },
 };
 
@@ -219,6 +244,8 @@ check_value(const config_key *k, const char *value)
   }
   case CONFIG_LISTEN: {
     const char *reason = NULL;
+    if (!*value && !*k->default_value)
+      return NULL; /* optional address left empty */
     if (!config_parse_listen(value, NULL, NULL, &reason))
       return g_strdup(reason);
     return NULL;
@@ -272,6 +299,9 @@ config_validate(const config *cfg, char **problems)
   if ((*config_get_string(cfg, "general", "certificate") != '\0') !=
       (*config_get_string(cfg, "general", "private-key") != '\0'))
     g_string_append(out, "general.certificate: needs general.private-key too (and the reverse)\n");
+
+  if (config_get_uint(cfg, "ice", "port-min") > config_get_uint(cfg, "ice", "port-max"))
+    g_string_append(out, "ice.port-min: must not be above ice.port-max\n");
 
   if (problems)
     *problems = out->len ? g_strdup(out->str) : NULL;

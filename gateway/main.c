@@ -12,8 +12,8 @@
 
 #include "certs/identity.h"
 #include "gateway/config.h"
+#include "gateway/gateway.h"
 #include "gateway/log.h"
-#include "web/http_server.h"
 
 typedef struct {
   char *config_file;
@@ -73,49 +73,6 @@ load_config(const options *o, GError **error)
   return g_steal_pointer(&cfg);
 }
 
-static char *
-state_dir(const config *cfg)
-{
-  const char *dir = config_get_string(cfg, "general", "state-dir");
-  if (*dir)
-    return g_strdup(dir);
-  return g_build_filename(g_get_user_state_dir(), "rtc2sip", NULL);
-}
-
-/* The configured identity, or the one kept in the state folder. */
-static identity *
-load_identity(const config *cfg, GError **error)
-{
-  const char *cert = config_get_string(cfg, "general", "certificate");
-  const char *key = config_get_string(cfg, "general", "private-key");
-  if (*cert)
-    return identity_load_files(cert, key, error);
-
-  g_autofree char *dir = state_dir(cfg);
-  gboolean created = FALSE;
-  identity *id = identity_load_or_create(dir, g_get_real_time() / G_USEC_PER_SEC, &created, error);
-  if (id && created)
-    g_message("generated a new gateway identity in %s", dir);
-  return id;
-}
-
-/* The built web/www when this binary runs from its build tree, else the
- * installed copy. */
-static char *
-document_root(const config *cfg)
-{
-  const char *root = config_get_string(cfg, "http", "document-root");
-  if (*root)
-    return g_strdup(root);
-  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-  g_autofree char *installed = g_build_filename(RTC2SIP_DATADIR, "www", NULL);
-  if (exe && g_str_has_prefix(exe, RTC2SIP_BUILDDIR "/"))
-    return g_build_filename(RTC2SIP_SRCDIR, "web", "www", NULL);
-  if (g_file_test(installed, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer(&installed);
-  return g_build_filename(RTC2SIP_SRCDIR, "web", "www", NULL);
-}
-
 static gboolean
 on_stop_signal(gpointer loop)
 {
@@ -125,38 +82,31 @@ on_stop_signal(gpointer loop)
 }
 
 static int
-run(const config *cfg, const options *o)
+run(config *cfg, const options *o)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(identity) id = load_identity(cfg, &error);
-  if (!id) {
-    fprintf(stderr, "rtc2sip: %s\n", error->message);
-    return 1;
-  }
-  char fp_text[FINGERPRINT_MAX_TEXT];
-  fingerprint_format(identity_fingerprint(id), fp_text);
   if (o->print_fingerprint) {
-    printf("%s\n", fp_text);
+    g_autoptr(identity) id = gateway_load_identity(cfg, &error);
+    char fp_text[FINGERPRINT_MAX_TEXT];
+    if (!id) {
+      fprintf(stderr, "rtc2sip: %s\n", error->message);
+      return 1;
+    }
+    printf("%s\n", fingerprint_format(identity_fingerprint(id), fp_text));
     return 0;
   }
 
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
-  g_autofree char *host = NULL;
-  guint16 port = 0;
-  const char *reason = NULL;
-  config_parse_listen(config_get_string(cfg, "http", "listen"), &host, &port, &reason);
-  g_autofree char *root = document_root(cfg);
-  http_server_options http = { .host = host, .port = port, .document_root = root };
-  g_autoptr(http_server) server = http_server_new(loop, &http, &error);
-  if (!server) {
-    fprintf(stderr, "rtc2sip: http.listen: %s\n", error->message);
+  g_autoptr(gateway) gw = gateway_new(cfg, loop, &error);
+  if (!gw) {
+    fprintf(stderr, "rtc2sip: %s\n", error->message);
     return 1;
   }
-
   guint sigint = g_unix_signal_add(SIGINT, on_stop_signal, loop);
   guint sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, loop);
 
-  printf("rtc2sip %s serving %s fingerprint %s\n", PACKAGE_VERSION, http_server_url(server), fp_text);
+  printf("rtc2sip %s serving %s fingerprint %s\n", PACKAGE_VERSION, http_server_url(gw->http),
+         gw->fingerprint_text);
   fflush(stdout);
   g_main_loop_run(loop);
 

@@ -4,7 +4,23 @@
 
 #include <string.h>
 
+struct ws_connection {
+  http_server *server;
+  struct lws *wsi;
+  GQueue outgoing;       /* GBytes, each one text frame */
+  GString *incoming;     /* the frame being assembled */
+  gboolean oversize;     /* the frame being assembled is over the limit */
+  gboolean closing;
+  guint16 close_status;
+  char *close_reason;
+  gpointer user;
+  char peer[64];
+};
+
 struct http_server {
+  char *ws_path;
+  ws_callbacks ws;
+  GHashTable *connections; /* ws_connection set */
   struct lws_context *context;
   struct lws_vhost *vhost;
   struct lws_http_mount mount;
@@ -66,16 +82,169 @@ probe_listen_error(const char *host, guint16 port)
   return NULL;
 }
 
+/* Per-session data of the one protocol: the WebSocket connection, if any. */
+typedef struct {
+  ws_connection *conn;
+} session_data;
+
+static void
+ws_connection_free(ws_connection *c)
+{
+  GBytes *b;
+  while ((b = g_queue_pop_head(&c->outgoing)))
+    g_bytes_unref(b);
+  if (c->incoming)
+    g_string_free(c->incoming, TRUE);
+  g_free(c->close_reason);
+  g_free(c);
+}
+
+static gboolean
+ws_path_allowed(http_server *server, struct lws *wsi)
+{
+  char uri[256];
+  if (!server->ws_path || lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI) <= 0)
+    return FALSE;
+  return strcmp(uri, server->ws_path) == 0;
+}
+
+static int
+ws_receive(ws_connection *c, const char *in, size_t len)
+{
+  http_server *server = c->server;
+  if (lws_is_first_fragment(c->wsi)) {
+    g_string_truncate(c->incoming, 0);
+    c->oversize = FALSE;
+  }
+  if (!c->oversize && c->incoming->len + len > server->ws.max_message_bytes) {
+    c->oversize = TRUE;
+    g_string_truncate(c->incoming, 0);
+  }
+  if (!c->oversize)
+    g_string_append_len(c->incoming, in, len);
+  if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi))
+    return 0;
+  if (c->oversize)
+    server->ws.on_message(c, NULL, server->ws.max_message_bytes + 1, server->ws.data);
+  else
+    server->ws.on_message(c, c->incoming->str, c->incoming->len, server->ws.data);
+  g_string_truncate(c->incoming, 0);
+  return 0;
+}
+
+static int
+ws_writable(ws_connection *c)
+{
+  GBytes *b = g_queue_pop_head(&c->outgoing);
+  if (b) {
+    gsize n;
+    const guint8 *data = g_bytes_get_data(b, &n);
+    guint8 *buf = g_malloc(LWS_PRE + n);
+    memcpy(buf + LWS_PRE, data, n);
+    int written = lws_write(c->wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT);
+    g_free(buf);
+    g_bytes_unref(b);
+    if (written < (int)n)
+      return -1;
+    if (!g_queue_is_empty(&c->outgoing) || c->closing)
+      lws_callback_on_writable(c->wsi);
+    return 0;
+  }
+  if (c->closing) {
+    lws_close_reason(c->wsi, c->close_status, (unsigned char *)c->close_reason,
+                     c->close_reason ? strlen(c->close_reason) : 0);
+    return -1;
+  }
+  return 0;
+}
+
 static int
 http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
-  return lws_callback_http_dummy(wsi, reason, user, in, len);
+  struct lws_context *context = lws_get_context(wsi);
+  http_server *server = context ? lws_context_user(context) : NULL;
+  session_data *pss = user;
+
+  switch (reason) {
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    /* A WebSocket upgrade: only on the configured path. */
+    return server && server->ws.on_message && ws_path_allowed(server, wsi) ? 0 : -1;
+  case LWS_CALLBACK_ESTABLISHED: {
+    ws_connection *c = g_new0(ws_connection, 1);
+    c->server = server;
+    c->wsi = wsi;
+    c->incoming = g_string_new(NULL);
+    g_queue_init(&c->outgoing);
+    lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
+    pss->conn = c;
+    g_hash_table_add(server->connections, c);
+    if (server->ws.on_open)
+      server->ws.on_open(c, server->ws.data);
+    return 0;
+  }
+  case LWS_CALLBACK_RECEIVE:
+    return pss && pss->conn ? ws_receive(pss->conn, in, len) : -1;
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+    return pss && pss->conn ? ws_writable(pss->conn) : 0;
+  case LWS_CALLBACK_CLOSED:
+    if (pss && pss->conn) {
+      ws_connection *c = pss->conn;
+      pss->conn = NULL;
+      g_hash_table_remove(server->connections, c);
+      if (server->ws.on_close)
+        server->ws.on_close(c, server->ws.data);
+      ws_connection_free(c);
+    }
+    return 0;
+  default:
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+  }
 }
 
 static const struct lws_protocols http_protocol = {
   .name = "http",
   .callback = http_callback,
+  .per_session_data_size = sizeof(session_data),
+  .rx_buffer_size = 0,
 };
+
+void
+ws_connection_send(ws_connection *c, const char *text, gsize len)
+{
+  if (c->closing)
+    return;
+  g_queue_push_tail(&c->outgoing, g_bytes_new(text, len));
+  lws_callback_on_writable(c->wsi);
+}
+
+void
+ws_connection_close(ws_connection *c, guint16 status, const char *reason)
+{
+  if (c->closing)
+    return;
+  c->closing = TRUE;
+  c->close_status = status;
+  c->close_reason = g_strdup(reason);
+  lws_callback_on_writable(c->wsi);
+}
+
+void
+ws_connection_set_user(ws_connection *c, gpointer user)
+{
+  c->user = user;
+}
+
+gpointer
+ws_connection_get_user(const ws_connection *c)
+{
+  return c->user;
+}
+
+const char *
+ws_connection_peer(const ws_connection *c)
+{
+  return c->peer;
+}
 
 http_server *
 http_server_new(GMainLoop *loop, const http_server_options *options, GError **error)
@@ -92,6 +261,12 @@ http_server_new(GMainLoop *loop, const http_server_options *options, GError **er
   server->document_root = g_strdup(options->document_root);
   server->host = g_strdup(options->host);
   server->foreign_loops[0] = loop;
+  server->ws_path = g_strdup(options->ws_path);
+  if (options->ws)
+    server->ws = *options->ws;
+  if (!server->ws.max_message_bytes)
+    server->ws.max_message_bytes = 64 * 1024;
+  server->connections = g_hash_table_new(NULL, NULL);
 
   /* Protocols: plain HTTP first (default for requests without a subprotocol). */
   guint extra = 0;
@@ -112,6 +287,7 @@ http_server_new(GMainLoop *loop, const http_server_options *options, GError **er
   info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
   info.foreign_loops = server->foreign_loops;
   info.port = CONTEXT_PORT_NO_LISTEN;
+  info.user = server;
   server->context = lws_create_context(&info);
   if (!server->context) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -159,7 +335,10 @@ http_server_free(http_server *server)
   if (!server)
     return;
   if (server->context)
-    lws_context_destroy(server->context);
+    lws_context_destroy(server->context); /* closes every connection (on_close runs) */
+  if (server->connections)
+    g_hash_table_unref(server->connections);
+  g_free(server->ws_path);
   g_free(server->protocols);
   g_free(server->document_root);
   g_free(server->host);

@@ -5,6 +5,8 @@
 #include <gio/gio.h>
 #include <libwebsockets.h>
 
+#include "web/ws_connection.h"
+
 typedef struct http_server http_server;
 
 typedef struct {
@@ -14,6 +16,9 @@ typedef struct {
   /* Extra protocols (WebSocket subprotocols), terminated by an entry with a
    * NULL name; borrowed, must outlive the server. NULL for none. */
   const struct lws_protocols *protocols;
+  /* WebSocket endpoint: upgrades to WS_PATH reach WS; others are refused. */
+  const char *ws_path; /* e.g. "/ws"; NULL = no WebSocket */
+  const ws_callbacks *ws;
 } http_server_options;
 
 /* Starts listening on the GLib default main context, which LOOP runs.

@@ -1,0 +1,183 @@
+/* The page's WebSocket: feeds frames to the protocol core and acts on the
+ * requests it returns (see browser_conn.h). */
+#define G_LOG_DOMAIN "rtc2sip-browser"
+#include "gateway/browser_conn.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "gateway/call.h"
+#include "gateway/call_private.h"
+
+void
+browser_conn_flush(browser_conn *conn)
+{
+  char *frame;
+  while ((frame = browser_session_pop_output(conn->session))) {
+    if (conn->ws)
+      ws_connection_send(conn->ws, frame, strlen(frame));
+    g_free(frame);
+  }
+}
+
+static void
+handle_call(browser_conn *conn, browser_request *req)
+{
+  browser_error_code code = BROWSER_ERROR_INTERNAL;
+  g_autofree char *message = NULL;
+
+  if (g_strcmp0(req->to, "echo") != 0) {
+    browser_session_send_error(conn->session, req->id, req->call, BROWSER_ERROR_NOT_FOUND,
+                               "only \"echo\" can be called yet: calls to SIP arrive with the SIP side");
+    browser_session_call_ended(conn->session, req->call);
+    return;
+  }
+  if (call_start_echo(conn, req->call, req->sdp, &code, &message) < 0) {
+    conn->gw->counters.ws_errors_sent++;
+    browser_session_send_error(conn->session, req->id, req->call, code, message);
+    browser_session_call_ended(conn->session, req->call);
+  }
+}
+
+static void
+handle_request(browser_conn *conn, browser_request *req)
+{
+  call *c = req->call ? g_hash_table_lookup(conn->calls, req->call) : NULL;
+
+  switch (req->type) {
+  case BROWSER_REQ_HELLO:
+    browser_session_send_welcome(conn->session, req->id, conn->gw->fingerprint_text,
+                                 conn->gw->ice_servers);
+    break;
+  case BROWSER_REQ_CALL:
+    handle_call(conn, req);
+    break;
+  case BROWSER_REQ_CANDIDATE:
+    if (c)
+      call_add_remote_candidate(c, req->candidate.end_of_candidates ? NULL : req->candidate.candidate);
+    break;
+  case BROWSER_REQ_HANGUP:
+    if (c)
+      call_end(c, "the page hung up", 0, FALSE);
+    break;
+  case BROWSER_REQ_REGISTER:
+  case BROWSER_REQ_UNREGISTER:
+  case BROWSER_REQ_ACCEPT:
+  case BROWSER_REQ_REJECT:
+  case BROWSER_REQ_DTMF:
+    browser_session_send_error(conn->session, req->id, req->call, BROWSER_ERROR_UNAVAILABLE,
+                               "this gateway has no SIP side yet: register, accept, reject and dtmf "
+                               "arrive with it");
+    break;
+  case BROWSER_REQ_PING:
+    break;
+  }
+}
+
+static void
+on_open(ws_connection *ws, gpointer data)
+{
+  gateway *gw = data;
+  browser_limits limits;
+  browser_limits_init_default(&limits);
+  limits.max_message_bytes = config_get_uint(gw->cfg, "browser", "max-message-bytes");
+  limits.max_calls = config_get_uint(gw->cfg, "browser", "max-calls");
+  limits.max_messages_per_second = config_get_uint(gw->cfg, "browser", "messages-per-second");
+
+  browser_conn *conn = g_new0(browser_conn, 1);
+  conn->gw = gw;
+  conn->ws = ws;
+  conn->session = browser_session_new(&limits);
+  conn->calls = g_hash_table_new(g_str_hash, g_str_equal);
+  conn->peer = g_strdup(ws_connection_peer(ws));
+  ws_connection_set_user(ws, conn);
+  g_hash_table_add(gw->connections, conn);
+  gw->counters.ws_connections_total++;
+  g_debug("page connected from %s", conn->peer);
+}
+
+static void
+on_message(ws_connection *ws, const char *text, gsize len, gpointer data)
+{
+  browser_conn *conn = ws_connection_get_user(ws);
+  g_autoptr(browser_request) req = NULL;
+  if (!conn)
+    return;
+  if (!text) {
+    /* The glue dropped an oversize frame without buffering it. */
+    g_autofree char *msg = g_strdup_printf("message too large: the limit is %" G_GUINT64_FORMAT
+                                           " bytes (browser.max-message-bytes)",
+                                           config_get_uint(conn->gw->cfg, "browser", "max-message-bytes"));
+    conn->gw->counters.ws_errors_sent++;
+    browser_session_send_error(conn->session, NULL, NULL, BROWSER_ERROR_BAD_REQUEST, msg);
+    browser_conn_flush(conn);
+    return;
+  }
+  int rc = browser_session_feed(conn->session, g_get_monotonic_time(), text, len, &req);
+  if (rc < 0) {
+    conn->gw->counters.ws_errors_sent++;
+    g_debug("page %s: message refused (%d)", conn->peer, rc);
+  } else if (req) {
+    handle_request(conn, req);
+  }
+  browser_conn_flush(conn);
+}
+
+static void
+browser_conn_free(browser_conn *conn)
+{
+  browser_session_free(conn->session);
+  g_hash_table_unref(conn->calls);
+  g_free(conn->peer);
+  g_free(conn);
+}
+
+/* Hangs up every call of CONN (the socket is gone) and frees it. */
+static void
+browser_conn_release(browser_conn *conn)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_autoptr(GPtrArray) calls = g_ptr_array_new();
+  g_hash_table_iter_init(&it, conn->calls);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    g_ptr_array_add(calls, value);
+  if (conn->ws)
+    ws_connection_set_user(conn->ws, NULL);
+  conn->ws = NULL;
+  for (guint i = 0; i < calls->len; i++)
+    call_end(calls->pdata[i], "the page closed its WebSocket", 0, FALSE);
+  g_hash_table_remove(conn->gw->connections, conn);
+  browser_conn_free(conn);
+}
+
+static void
+on_close(ws_connection *ws, gpointer data)
+{
+  browser_conn *conn = ws_connection_get_user(ws);
+  if (!conn)
+    return;
+  g_debug("page %s disconnected", conn->peer);
+  browser_conn_release(conn);
+}
+
+const ws_callbacks *
+browser_conn_ws_callbacks(gateway *gw)
+{
+  static ws_callbacks callbacks = {
+    .on_open = on_open,
+    .on_message = on_message,
+    .on_close = on_close,
+  };
+  callbacks.data = gw;
+  callbacks.max_message_bytes = config_get_uint(gw->cfg, "browser", "max-message-bytes");
+  return &callbacks;
+}
+
+void
+browser_conn_close_all(gateway *gw)
+{
+  g_autoptr(GPtrArray) conns = g_hash_table_get_values_as_ptr_array(gw->connections);
+  for (guint i = 0; i < conns->len; i++)
+    browser_conn_release(conns->pdata[i]);
+}

@@ -1,0 +1,16 @@
+/* One page's WebSocket connection: the browser protocol core fed by the
+ * libwebsockets glue, and the calls it opened. Main thread only. */
+#pragma once
+#include "gateway/gateway.h"
+#include "signalling/browser/browser_protocol.h"
+
+typedef struct browser_conn {
+  gateway *gw;
+  ws_connection *ws;         /* NULL once the socket closed */
+  browser_session *session;
+  GHashTable *calls;         /* call name -> call (borrowed: calls unlink themselves) */
+  char *peer;
+} browser_conn;
+
+/* Sends every frame the protocol core queued. */
+void browser_conn_flush(browser_conn *conn);

@@ -1,0 +1,34 @@
+/* A call: the browser leg (ICE + DTLS-SRTP on a media worker) joined to a SIP
+ * leg, or to itself for the echo test. The call object lives on the main
+ * thread; its media objects live on one media worker and are reached only by
+ * messages (call_media.c). */
+#pragma once
+#include "gateway/browser_conn.h"
+#include "signalling/sdp/sdp.h"
+
+typedef enum {
+  CALL_STATE_STARTING,  /* media leg being created */
+  CALL_STATE_ANSWERED,  /* answer sent to the page, ICE/DTLS under way */
+  CALL_STATE_SECURED,   /* DTLS-SRTP keys in place */
+  CALL_STATE_CONNECTED, /* media flowing */
+  CALL_STATE_ENDED,
+} call_state;
+
+/* Starts an echo call named NAME for CONN from the page's OFFER (text).
+ * Returns 0, or a negative errno with a sentence for the page in *MESSAGE
+ * (caller frees) and the browser error code in *CODE. */
+int call_start_echo(browser_conn *conn, const char *name, const char *offer_text,
+                    browser_error_code *code, char **message);
+
+/* The page trickled a candidate (NULL: end of candidates). */
+void call_add_remote_candidate(call *c, const char *candidate);
+
+/* Ends the call: releases its media; tells the page with REASON unless the
+ * page itself hung up (TELL_PAGE FALSE). */
+void call_end(call *c, const char *reason, guint sip_status, gboolean tell_page);
+
+/* The connection went away: the call goes on without telling anyone, then
+ * ends (no page to tell). */
+void call_detach_connection(call *c);
+
+const char *call_state_name(call_state state);

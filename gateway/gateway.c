@@ -1,0 +1,201 @@
+/* The running gateway (see gateway.h). */
+#define G_LOG_DOMAIN "rtc2sip"
+#include "gateway/gateway.h"
+
+#include <string.h>
+
+#include "gateway/call.h"
+#include "gateway/call_private.h"
+#include "gateway/media/dtls_srtp.h"
+
+static gboolean
+split_address(const char *text, char **host, guint16 *port)
+{
+  const char *reason;
+  if (!*text)
+    return FALSE;
+  return config_parse_listen(text, host, port, &reason);
+}
+
+static void
+load_ice_settings(gateway *gw)
+{
+  gateway_ice_settings *ice = &gw->ice;
+  g_auto(GStrv) ifaces = config_get_list(gw->cfg, "ice", "interfaces");
+  if (!g_strv_contains((const char *const *)ifaces, "all"))
+    ice->addresses = g_strdupv(ifaces);
+  ice->port_min = (guint16)config_get_uint(gw->cfg, "ice", "port-min");
+  ice->port_max = (guint16)config_get_uint(gw->cfg, "ice", "port-max");
+  split_address(config_get_string(gw->cfg, "ice", "stun-server"), &ice->stun_host, &ice->stun_port);
+  split_address(config_get_string(gw->cfg, "ice", "turn-server"), &ice->turn_host, &ice->turn_port);
+  ice->turn_username = g_strdup(config_get_string(gw->cfg, "ice", "turn-username"));
+  ice->turn_password = g_strdup(config_get_string(gw->cfg, "ice", "turn-password"));
+  ice->consent_freshness = config_get_bool(gw->cfg, "ice", "consent-freshness");
+
+  /* What pages give their RTCPeerConnection (welcome.ice_servers). */
+  g_autoptr(JsonBuilder) b = json_builder_new();
+  json_builder_begin_array(b);
+  if (ice->stun_host) {
+    g_autofree char *url = g_strdup_printf("stun:%s", config_get_string(gw->cfg, "ice", "stun-server"));
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "urls");
+    json_builder_add_string_value(b, url);
+    json_builder_end_object(b);
+  }
+  if (ice->turn_host) {
+    g_autofree char *url = g_strdup_printf("turn:%s?transport=udp", config_get_string(gw->cfg, "ice", "turn-server"));
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "urls");
+    json_builder_add_string_value(b, url);
+    json_builder_set_member_name(b, "username");
+    json_builder_add_string_value(b, ice->turn_username);
+    json_builder_set_member_name(b, "credential");
+    json_builder_add_string_value(b, ice->turn_password);
+    json_builder_end_object(b);
+  }
+  json_builder_end_array(b);
+  gw->ice_servers = json_builder_get_root(b);
+}
+
+static void
+free_ice_settings(gateway_ice_settings *ice)
+{
+  g_strfreev(ice->addresses);
+  g_free(ice->stun_host);
+  g_free(ice->turn_host);
+  g_free(ice->turn_username);
+  if (ice->turn_password)
+    memset(ice->turn_password, 0, strlen(ice->turn_password));
+  g_free(ice->turn_password);
+}
+
+static char *
+state_dir(const config *cfg)
+{
+  const char *dir = config_get_string(cfg, "general", "state-dir");
+  if (*dir)
+    return g_strdup(dir);
+  return g_build_filename(g_get_user_state_dir(), "rtc2sip", NULL);
+}
+
+identity *
+gateway_load_identity(const config *cfg, GError **error)
+{
+  const char *cert = config_get_string(cfg, "general", "certificate");
+  const char *key = config_get_string(cfg, "general", "private-key");
+  if (*cert)
+    return identity_load_files(cert, key, error);
+
+  g_autofree char *dir = state_dir(cfg);
+  gboolean created = FALSE;
+  identity *id = identity_load_or_create(dir, g_get_real_time() / G_USEC_PER_SEC, &created, error);
+  if (id && created)
+    g_message("generated a new gateway identity in %s", dir);
+  return id;
+}
+
+/* The source tree's web/www when this binary runs from its build tree, else
+ * the installed copy. */
+static char *
+document_root(const config *cfg)
+{
+  const char *root = config_get_string(cfg, "http", "document-root");
+  if (*root)
+    return g_strdup(root);
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  g_autofree char *installed = g_build_filename(RTC2SIP_DATADIR, "www", NULL);
+  if (exe && g_str_has_prefix(exe, RTC2SIP_BUILDDIR "/"))
+    return g_build_filename(RTC2SIP_SRCDIR, "web", "www", NULL);
+  if (g_file_test(installed, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer(&installed);
+  return g_build_filename(RTC2SIP_SRCDIR, "web", "www", NULL);
+}
+
+gateway *
+gateway_new(config *cfg, GMainLoop *loop, GError **error)
+{
+  g_autoptr(gateway) gw = g_new0(gateway, 1);
+  gw->cfg = cfg;
+  gw->loop = g_main_loop_ref(loop);
+  gw->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+  gw->connections = g_hash_table_new(NULL, NULL);
+
+  gw->identity = gateway_load_identity(cfg, error);
+  if (!gw->identity)
+    return NULL;
+  gw->fingerprint_text = fingerprint_to_string(identity_fingerprint(gw->identity));
+  load_ice_settings(gw);
+  dtls_srtp_set_trace(config_get_bool(cfg, "trace", "dtls"));
+  call_media_set_gateway(gw);
+  gw->workers = media_workers_new((guint)config_get_uint(cfg, "media", "threads"));
+
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  const char *reason = NULL;
+  config_parse_listen(config_get_string(cfg, "http", "listen"), &host, &port, &reason);
+  g_autofree char *root = document_root(cfg);
+  http_server_options http = {
+    .host = host,
+    .port = port,
+    .document_root = root,
+    .ws_path = "/ws",
+    .ws = browser_conn_ws_callbacks(gw),
+  };
+  g_autoptr(GError) local = NULL;
+  gw->http = http_server_new(loop, &http, &local);
+  if (!gw->http) {
+    g_set_error(error, local->domain, local->code, "http.listen: %s", local->message);
+    return NULL;
+  }
+  return g_steal_pointer(&gw);
+}
+
+call *
+gateway_find_call(gateway *gw, guint64 serial)
+{
+  return g_hash_table_lookup(gw->calls, &serial);
+}
+
+guint
+gateway_active_calls(const gateway *gw)
+{
+  return g_hash_table_size(gw->calls);
+}
+
+void
+gateway_free(gateway *gw)
+{
+  if (!gw)
+    return;
+  /* Pages first: their calls end and their media is released. */
+  if (gw->connections)
+    browser_conn_close_all(gw);
+  http_server_free(gw->http);
+  gw->http = NULL;
+  if (gw->calls) {
+    g_autoptr(GPtrArray) calls = g_hash_table_get_values_as_ptr_array(gw->calls);
+    for (guint i = 0; i < calls->len; i++)
+      call_end(calls->pdata[i], "the gateway is shutting down", 0, TRUE);
+  }
+  /* Workers run what is queued (every release) before they stop; then the
+   * main context delivers their last events while the gateway still exists. */
+  media_workers_free(gw->workers);
+  while (g_main_context_iteration(NULL, FALSE))
+    ;
+  if (gw->calls) {
+    if (g_hash_table_size(gw->calls))
+      g_warning("%u calls were not released at shutdown", g_hash_table_size(gw->calls));
+    g_hash_table_unref(gw->calls);
+  }
+  if (gw->connections)
+    g_hash_table_unref(gw->connections);
+  call_media_set_gateway(NULL);
+  free_ice_settings(&gw->ice);
+  if (gw->ice_servers)
+    json_node_unref(gw->ice_servers);
+  g_free(gw->fingerprint_text);
+  identity_unref(gw->identity);
+  if (gw->loop)
+    g_main_loop_unref(gw->loop);
+  g_free(gw);
+}
