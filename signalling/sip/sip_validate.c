@@ -140,6 +140,12 @@ validate(const sip_message *msg, const char *const *supported, sip_error *err)
       if (na.star)
         return sip_error_set(err, -EBADMSG, 400, "Contact '*' together with other contacts");
   }
+  {
+    sip_name_addr na;
+    if (sip_message_name_addr(msg, SIP_HDR_CONTACT, 0, &na, NULL) == 0 && na.star &&
+        !(msg->is_request && msg->method_id == SIP_METHOD_REGISTER))
+      return sip_error_set(err, -EBADMSG, 400, "Contact '*' outside REGISTER");
+  }
   if ((r = sip_message_max_forwards(msg, &u, err)) < 0 && r != -ENOENT)
     return r;
   if ((r = sip_message_expires(msg, &e, err)) < 0 && r != -ENOENT)
