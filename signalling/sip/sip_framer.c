@@ -10,6 +10,8 @@ struct sip_stream_framer {
   GQueue ready;      /* GBytes, oldest first */
   guint pings;
   guint pongs;
+  gsize scanned;     /* no header end before this offset */
+  gsize need;        /* length of the message being received, once known */
   sip_error error;   /* code != 0 once broken */
 };
 
@@ -68,9 +70,27 @@ skip_keepalives(sip_stream_framer *f)
       i++;                       /* a stray CR or LF */
     }
   }
-  if (i > 0)
+  if (i > 0) {
     g_byte_array_remove_range(f->buf, 0, (guint)i);
+    f->scanned = 0;
+  }
   return complete;
+}
+
+/* Offset just past the empty line ending the header section, searching
+ * from FROM; 0 when it has not arrived. */
+static gsize
+find_header_end(const guint8 *d, gsize len, gsize from)
+{
+  for (gsize i = from; i < len; i++) {
+    if (d[i] != '\n')
+      continue;
+    if (i + 1 < len && d[i + 1] == '\n')
+      return i + 2;
+    if (i + 2 < len && d[i + 1] == '\r' && d[i + 2] == '\n')
+      return i + 3;
+  }
+  return 0;
 }
 
 /* Moves every complete message of the buffer to the ready queue. */
@@ -82,12 +102,16 @@ extract(sip_stream_framer *f)
     guint64 cl = 0;
     int r;
 
-    if (!skip_keepalives(f) || f->buf->len == 0)
+    if (f->need > 0 && f->buf->len < f->need)
+      return 0;   /* still receiving a body: nothing to rescan */
+    if (f->need == 0 && (!skip_keepalives(f) || f->buf->len == 0))
       return 0;
-    hdr_len = sip_message_header_section_len((const char *)f->buf->data, f->buf->len);
+    /* Each octet is searched once, so a slow sender costs linear time. */
+    hdr_len = find_header_end(f->buf->data, f->buf->len, f->scanned);
     if (hdr_len == 0) {
       if (f->buf->len >= f->limits.max_message)
         return broken(f, -EMSGSIZE, 513, "header section larger than the size limit");
+      f->scanned = f->buf->len >= 2 ? f->buf->len - 2 : 0;
       return 0;
     }
     r = sip_message_scan_content_length((const char *)f->buf->data, hdr_len, &cl);
@@ -97,11 +121,15 @@ extract(sip_stream_framer *f)
       return broken(f, -EBADMSG, 400, "bad Content-Length on a stream transport");
     if (cl > f->limits.max_message || hdr_len + cl > f->limits.max_message)
       return broken(f, -EMSGSIZE, 413, "body larger than the size limit");
-    if (f->buf->len < hdr_len + cl)
-      return 0;
     gsize total = hdr_len + (gsize)cl;
+    if (f->buf->len < total) {
+      f->need = total;
+      return 0;
+    }
     g_queue_push_tail(&f->ready, g_bytes_new(f->buf->data, total));
     g_byte_array_remove_range(f->buf, 0, (guint)total);
+    f->need = 0;
+    f->scanned = 0;
   }
 }
 
