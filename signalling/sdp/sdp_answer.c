@@ -73,7 +73,9 @@ answer_audio_codecs(const sdp_media *m, const sdp_browser_leg_params *p, sdp_med
     for (guint j = 0; j < n_local; j++) {
       if (!sdp_codec_matches(&c, &local[j]))
         continue;
-      add_format(am, &c, c.fmtp ? c.fmtp : local[j].fmtp);
+      /* The answer's fmtp says what we want to receive: our own when
+       * configured (no stereo Opus toward a mono bridge), else the offer's. */
+      add_format(am, &c, local[j].fmtp ? local[j].fmtp : c.fmtp);
       if (sdp_codec_is_voice(&c))
         voice++;
       break;

@@ -8,8 +8,9 @@
  *
  * What the answer keeps, and why:
  *  - audio: the offered payload types whose codec is in params->audio_codecs,
- *    in the offer's order, with the offer's payload type numbers and fmtp
- *    (else the configured fmtp). No rtcp-fb: transport-cc needs the
+ *    in the offer's order, with the offer's payload type numbers; fmtp is
+ *    the configured one when set (it states what the gateway wants to
+ *    receive: no stereo Opus toward a mono bridge), else the offer's. No rtcp-fb: transport-cc needs the
  *    transport-wide-cc header extension and feedback the gateway does not
  *    generate, and nack on audio is not used by browsers. At least one voice
  *    codec (not telephone-event/CN/red) must match, else the m-line is
