@@ -169,8 +169,11 @@ int browser_session_feed(browser_session *s, gint64 now_us, const char *text, gs
 
 /* Next outgoing text frame, in order, or NULL when none. Caller frees. */
 char *browser_session_pop_output(browser_session *s);
-/* Number of queued outgoing frames. */
+/* Number of queued outgoing frames, and their total length in bytes. The
+ * core never drops output: a glue whose page stops reading should close
+ * the connection when output_bytes grows past what it is willing to hold. */
 guint browser_session_output_length(const browser_session *s);
+gsize browser_session_output_bytes(const browser_session *s);
 
 /* Has the gateway sent welcome on this connection? */
 gboolean browser_session_is_welcomed(const browser_session *s);

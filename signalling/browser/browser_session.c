@@ -11,6 +11,7 @@ struct browser_session {
   browser_limits limits;
   browser_bucket bucket;
   GQueue output;        /* char *, oldest first */
+  gsize output_bytes;   /* sum of the queued frames' lengths */
   GHashTable *calls;    /* call id (owned by the record) → browser_call * */
   gboolean welcomed;
 };
@@ -53,19 +54,29 @@ browser_session_free(browser_session *s)
 void
 browser_session_queue(browser_session *s, char *text)
 {
+  s->output_bytes += strlen(text);
   g_queue_push_tail(&s->output, text);
 }
 
 char *
 browser_session_pop_output(browser_session *s)
 {
-  return g_queue_pop_head(&s->output);
+  char *text = g_queue_pop_head(&s->output);
+  if (text)
+    s->output_bytes -= strlen(text);
+  return text;
 }
 
 guint
 browser_session_output_length(const browser_session *s)
 {
   return s->output.length;
+}
+
+gsize
+browser_session_output_bytes(const browser_session *s)
+{
+  return s->output_bytes;
 }
 
 gboolean
@@ -252,7 +263,9 @@ browser_session_feed(browser_session *s, gint64 now_us, const char *text, gsize 
   browser_error_code code;
   int rc;
 
+  g_return_val_if_fail(s != NULL && out != NULL, -EINVAL);
   *out = NULL;
+  g_return_val_if_fail(text != NULL || len == 0, -EINVAL);
   gboolean allowed = browser_bucket_take(&s->bucket, now_us);
 
   if (len > s->limits.max_message_bytes) {

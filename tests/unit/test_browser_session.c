@@ -126,6 +126,29 @@ test_hello_required(void)
 }
 
 static void
+test_output_queue(void)
+{
+  g_autoptr(browser_session) s = new_open_session(0, 4);
+  browser_request *r = NULL;
+  g_assert_null(browser_session_pop_output(s));
+  g_assert_cmpuint(browser_session_output_bytes(s), ==, 0);
+  g_assert_cmpint(feed_at(s, T0, "{\"type\":\"ping\",\"id\":1}", &r), ==, 0);
+  g_assert_cmpint(feed_at(s, T0, "{\"type\":\"ping\",\"id\":\"two\"}", &r), ==, 0);
+  g_assert_cmpuint(browser_session_output_length(s), ==, 2);
+  g_assert_cmpuint(browser_session_output_bytes(s), ==,
+                   strlen("{\"type\":\"pong\",\"id\":1}") + strlen("{\"type\":\"pong\",\"id\":\"two\"}"));
+  g_autofree char *first = browser_session_pop_output(s);
+  g_assert_cmpstr(first, ==, "{\"type\":\"pong\",\"id\":1}");
+  g_assert_cmpuint(browser_session_output_bytes(s), ==, strlen("{\"type\":\"pong\",\"id\":\"two\"}"));
+  g_autofree char *second = browser_session_pop_output(s);
+  g_assert_cmpstr(second, ==, "{\"type\":\"pong\",\"id\":\"two\"}");
+  g_assert_cmpuint(browser_session_output_bytes(s), ==, 0);
+  g_assert_cmpuint(browser_session_output_length(s), ==, 0);
+  /* Output left in the queue is freed with the session. */
+  g_assert_cmpint(feed_at(s, T0, "{\"type\":\"ping\"}", &r), ==, 0);
+}
+
+static void
 test_hello_not_required(void)
 {
   g_autoptr(browser_session) s = new_open_session(50, 4);
@@ -443,6 +466,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/browser/session/defaults", test_defaults);
   g_test_add_func("/browser/session/hello-required", test_hello_required);
+  g_test_add_func("/browser/session/output-queue", test_output_queue);
   g_test_add_func("/browser/session/hello-not-required", test_hello_not_required);
   g_test_add_func("/browser/session/rate-limit", test_rate_limit);
   g_test_add_func("/browser/session/size-limit", test_size_limit);
