@@ -2,7 +2,8 @@
  * frames separated by '\n' (JSON.stringify never writes a raw newline), fed
  * into one session with an advancing fake clock. A fake gateway answers
  * the requests with the builders, so call tracking and every builder run
- * too. Every output must be strict JSON; open calls never exceed the limit. */
+ * too. Every output must be strict JSON; open calls never exceed the limit;
+ * what the strict checker passes, json-glib parses. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   for (size_t i = 0; i <= size; i++) {
     if (i < size && data[i] != '\n')
       continue;
+    /* What the strict checker passes, json-glib must parse. */
+    const char *reason = NULL;
+    if (browser_json_check((const char *)data + start, i - start, BROWSER_MAX_JSON_DEPTH, &reason) == 0) {
+      g_autoptr(JsonParser) parser = json_parser_new();
+      if (!json_parser_load_from_data(parser, (const char *)data + start, (gssize)(i - start), NULL) ||
+          !json_parser_get_root(parser))
+        abort();
+    }
     browser_request *r = NULL;
     int rc = browser_session_feed(s, now, (const char *)data + start, i - start, &r);
     if (rc < 0 && (r || browser_session_output_length(s) == 0))
