@@ -282,3 +282,12 @@ browser_session_send_error(browser_session *s, const JsonNode *id, const char *c
   browser_json_object_string(&o, "message", message ? message : "");
   finish(s, &o, buf);
 }
+
+void
+browser_session_refuse(browser_session *s, const browser_request *r, browser_error_code code,
+                       const char *message)
+{
+  browser_session_send_error(s, r->id, r->call, code, message);
+  if (r->type == BROWSER_REQ_CALL)
+    browser_session_close_call(s, r->call);
+}

@@ -196,8 +196,9 @@ char **browser_session_list_calls(const browser_session *s);
  * know. The first answer or hangup of a call the page started carries the
  * "id" of its call request. */
 
-/* welcome: version 1, FINGERPRINT ("sha-256 AB:…"), ICE_SERVERS (a JSON
- * array, copied; NULL → []). Marks the session welcomed (see require_hello). */
+/* welcome: ID echoed (NULL → left out), version 1, FINGERPRINT
+ * ("sha-256 AB:…"), ICE_SERVERS (a JSON array, copied; NULL or not an
+ * array → []). Marks the session welcomed (see require_hello). */
 void browser_session_send_welcome(browser_session *s, const JsonNode *id, const char *fingerprint,
                                   JsonNode *ice_servers);
 int browser_session_send_answer(browser_session *s, const char *call, const char *sdp);
@@ -206,6 +207,7 @@ int browser_session_send_answer(browser_session *s, const char *call, const char
  * valid call id; nothing is queued on failure (answer the SIP side 486). */
 int browser_session_send_incoming(browser_session *s, const char *call, const char *from,
                                   const char *to, const char *sdp);
+/* REASON NULL → "". */
 int browser_session_send_progress(browser_session *s, const char *call, guint status,
                                   const char *reason);
 /* CANDIDATE NULL: "candidate": null (end of candidates). SDP_MID NULL and
@@ -214,13 +216,20 @@ int browser_session_send_candidate(browser_session *s, const char *call, const c
                                    const char *sdp_mid, gint mline_index);
 int browser_session_send_connected(browser_session *s, const char *call);
 int browser_session_send_security(browser_session *s, const char *call, const browser_security *sec);
-/* Closes CALL. SIP_STATUS 0 leaves "sip_status" out. */
+/* Closes CALL. REASON NULL → ""; SIP_STATUS 0 leaves "sip_status" out. */
 int browser_session_send_hangup(browser_session *s, const char *call, const char *reason,
                                 guint sip_status);
 int browser_session_send_dtmf(browser_session *s, const char *call, char digit);
-/* "registered" or, when REGISTERED is FALSE, "unregistered"; URI NULL → left out. */
+/* "registered" or, when REGISTERED is FALSE, "unregistered"; ID and URI
+ * NULL → left out. */
 void browser_session_send_registered(browser_session *s, const JsonNode *id, const char *user,
                                      const char *uri, gboolean registered);
 /* error: ID and CALL NULL → left out; MESSAGE a sentence a person can act on. */
 void browser_session_send_error(browser_session *s, const JsonNode *id, const char *call,
                                 browser_error_code code, const char *message);
+/* The gateway's refusal of request R (returned by browser_session_feed):
+ * an error echoing R's id and call. For a refused call request the call is
+ * also closed, so its name is free again (what browser_session_call_ended
+ * would do). */
+void browser_session_refuse(browser_session *s, const browser_request *r, browser_error_code code,
+                            const char *message);

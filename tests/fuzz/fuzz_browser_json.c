@@ -53,8 +53,9 @@ act(browser_session *s, const browser_request *r, guint n)
     break;
   case BROWSER_REQ_CALL:
     if (g_str_equal(r->to, "refuse")) {
-      browser_session_send_error(s, r->id, r->call, BROWSER_ERROR_FORBIDDEN, "no");
-      browser_session_call_ended(s, r->call);
+      browser_session_refuse(s, r, BROWSER_ERROR_FORBIDDEN, "no");
+      if (browser_session_has_call(s, r->call))
+        abort();
       break;
     }
     browser_session_send_progress(s, r->call, 180, r->to);

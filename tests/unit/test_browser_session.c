@@ -460,6 +460,35 @@ test_hangup_carries_request_id(void)
   g_assert_cmpstr(json_object_get_string_member(o, "reason"), ==, "busy (486)");
 }
 
+/* The gateway refuses a call request: error with id and call, name free again. */
+static void
+test_gateway_refuses_call(void)
+{
+  g_autoptr(browser_session) s = new_open_session(0, 1);
+  browser_request *r = NULL;
+  g_autofree char *c1 = call_message("c1");
+  g_assert_cmpint(feed_at(s, T0, "{\"type\":\"call\",\"id\":\"q\",\"call\":\"c1\",\"to\":\"sip:forbidden@example.com\",\"sdp\":\"v=0\\n\"}", &r), ==, 0);
+  g_autoptr(browser_request) call = r;
+  browser_session_refuse(s, call, BROWSER_ERROR_FORBIDDEN, "call: the dial plan does not allow sip:forbidden@example.com");
+  g_autoptr(JsonNode) n = pop_json(s);
+  JsonObject *o = json_node_get_object(n);
+  g_assert_cmpstr(json_object_get_string_member(o, "code"), ==, "forbidden");
+  g_assert_cmpstr(json_object_get_string_member(o, "id"), ==, "q");
+  g_assert_cmpstr(json_object_get_string_member(o, "call"), ==, "c1");
+  g_assert_cmpuint(browser_session_call_count(s), ==, 0);
+  g_assert_cmpint(feed_at(s, T0, c1, &r), ==, 0);
+  g_autoptr(browser_request) again = r;
+
+  /* Refusing another request leaves its call alone. */
+  g_assert_cmpint(feed_at(s, T0, "{\"type\":\"dtmf\",\"id\":4,\"call\":\"c1\",\"digits\":\"1\"}", &r), ==, 0);
+  g_autoptr(browser_request) dtmf = r;
+  browser_session_refuse(s, dtmf, BROWSER_ERROR_UNAVAILABLE, "dtmf: the SIP side does not take telephone-events");
+  g_autoptr(JsonNode) n2 = pop_json(s);
+  g_assert_cmpint(json_object_get_int_member(json_node_get_object(n2), "id"), ==, 4);
+  g_assert_cmpstr(json_object_get_string_member(json_node_get_object(n2), "code"), ==, "unavailable");
+  g_assert_true(browser_session_has_call(s, "c1"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -473,5 +502,6 @@ main(int argc, char **argv)
   g_test_add_func("/browser/session/call-tracking", test_call_tracking);
   g_test_add_func("/browser/session/realistic-call", test_realistic_call);
   g_test_add_func("/browser/session/hangup-carries-request-id", test_hangup_carries_request_id);
+  g_test_add_func("/browser/session/gateway-refuses-call", test_gateway_refuses_call);
   return g_test_run();
 }
