@@ -136,12 +136,7 @@ browser_conn_free(browser_conn *conn)
 static void
 browser_conn_release(browser_conn *conn)
 {
-  GHashTableIter it;
-  gpointer value;
-  g_autoptr(GPtrArray) calls = g_ptr_array_new();
-  g_hash_table_iter_init(&it, conn->calls);
-  while (g_hash_table_iter_next(&it, NULL, &value))
-    g_ptr_array_add(calls, value);
+  g_autoptr(GPtrArray) calls = gateway_table_values(conn->calls);
   if (conn->ws)
     ws_connection_set_user(conn->ws, NULL);
   conn->ws = NULL;
@@ -177,7 +172,7 @@ browser_conn_ws_callbacks(gateway *gw)
 void
 browser_conn_close_all(gateway *gw)
 {
-  g_autoptr(GPtrArray) conns = g_hash_table_get_values_as_ptr_array(gw->connections);
+  g_autoptr(GPtrArray) conns = gateway_table_values(gw->connections);
   for (guint i = 0; i < conns->len; i++)
     browser_conn_release(conns->pdata[i]);
 }

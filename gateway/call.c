@@ -2,6 +2,7 @@
  * media leg, the messages to the page, and the end (see call.h). */
 #define G_LOG_DOMAIN "rtc2sip-call"
 #include "gateway/call_private.h"
+#include "signalling/sdp/sdp_negotiate.h"
 
 #include <errno.h>
 #include <string.h>
@@ -119,8 +120,8 @@ call_start_echo(browser_conn *conn, const char *name, const char *offer_text,
   m->worker = media_workers_pick(gw->workers);
   media_worker_add_calls(m->worker, 1);
   m->identity = identity_ref(gw->identity);
-  /* RFC 5763 §5: the answerer to actpass is active, i.e. the DTLS client. */
-  m->dtls_role = setup == SDP_SETUP_ACTIVE ? DTLS_ROLE_SERVER : DTLS_ROLE_CLIENT;
+  /* RFC 5763 §5, RFC 8842: an active answerer is the DTLS client. */
+  m->dtls_role = sdp_answer_setup_role(setup) == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
   const GArray *fps = sdp_media_fingerprints(offer, audio);
   m->remote_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), fps->len);
   g_array_append_vals(m->remote_fingerprints, fps->data, fps->len);
@@ -155,14 +156,17 @@ call_start_echo(browser_conn *conn, const char *name, const char *offer_text,
 static char *
 build_answer(call *c, const char **reason)
 {
-  sdp_browser_answer_params params;
-  sdp_browser_answer_params_init(&params);
-  params.ice_ufrag = c->local_ufrag;
-  params.ice_pwd = c->local_pwd;
-  params.fingerprint = identity_fingerprint(c->gw->identity);
-  params.ssrc = c->ssrc;
-  params.cname = "rtc2sip";
-  params.accept_video = FALSE;
+  sdp_browser_leg_params params = {
+    .ice_ufrag = c->local_ufrag,
+    .ice_pwd = c->local_pwd,
+    .fingerprint = identity_fingerprint(c->gw->identity),
+    .audio_ssrc = c->ssrc,
+    .cname = "rtc2sip",
+    .msid_stream = "rtc2sip",
+    .audio_track = "audio",
+    .session_id = c->serial + (guint64)g_get_real_time(),
+    .session_version = 1,
+  };
   g_autoptr(sdp_session) answer = NULL;
   if (sdp_answer_browser_offer(c->offer, &params, &answer, reason) < 0)
     return NULL;

@@ -76,18 +76,6 @@ event_new(call_media *m, call_media_event_type type)
   return e;
 }
 
-static const char *
-profile_name(srtp_profile profile)
-{
-  switch (profile) {
-  case SRTP_PROFILE_AES128_CM_SHA1_80: return "SRTP_AES128_CM_HMAC_SHA1_80";
-  case SRTP_PROFILE_AES128_CM_SHA1_32: return "SRTP_AES128_CM_HMAC_SHA1_32";
-  case SRTP_PROFILE_AEAD_AES_128_GCM: return "SRTP_AEAD_AES_128_GCM";
-  case SRTP_PROFILE_AEAD_AES_256_GCM: return "SRTP_AEAD_AES_256_GCM";
-  default: return "none";
-  }
-}
-
 /* Runs on the worker for every event of the leg. */
 static void
 on_leg_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
@@ -109,7 +97,7 @@ on_leg_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
   case MEDIA_LEG_EVENT_SECURED: {
     dtls_srtp_session *dtls = media_leg_dtls(leg);
     e = event_new(m, CALL_MEDIA_SECURED);
-    e->profile = g_strdup(profile_name(dtls_srtp_session_keys(dtls)->profile));
+    e->profile = g_strdup(srtp_profile_name(dtls_srtp_session_keys(dtls)->profile));
     e->dtls_role = m->dtls_role;
     const fingerprint *fp = dtls_srtp_session_remote_fingerprint(dtls);
     e->remote_fingerprint = fp ? fingerprint_to_string(fp) : NULL;

@@ -150,6 +150,18 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
   return g_steal_pointer(&gw);
 }
 
+GPtrArray *
+gateway_table_values(GHashTable *table)
+{
+  GPtrArray *out = g_ptr_array_sized_new(g_hash_table_size(table));
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, table);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    g_ptr_array_add(out, value);
+  return out;
+}
+
 call *
 gateway_find_call(gateway *gw, guint64 serial)
 {
@@ -173,7 +185,7 @@ gateway_free(gateway *gw)
   http_server_free(gw->http);
   gw->http = NULL;
   if (gw->calls) {
-    g_autoptr(GPtrArray) calls = g_hash_table_get_values_as_ptr_array(gw->calls);
+    g_autoptr(GPtrArray) calls = gateway_table_values(gw->calls);
     for (guint i = 0; i < calls->len; i++)
       call_end(calls->pdata[i], "the gateway is shutting down", 0, TRUE);
   }

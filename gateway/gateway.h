@@ -58,6 +58,10 @@ gateway *gateway_new(config *cfg, GMainLoop *loop, GError **error);
 void gateway_free(gateway *gw);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(gateway, gateway_free)
 
+/* A snapshot of TABLE's values, for walking while entries go away.
+ * Caller frees the array (not the values). */
+GPtrArray *gateway_table_values(GHashTable *table);
+
 /* The active call with SERIAL, or NULL. */
 call *gateway_find_call(gateway *gw, guint64 serial);
 guint gateway_active_calls(const gateway *gw);

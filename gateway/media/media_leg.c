@@ -60,9 +60,14 @@ dtls_flush(media_leg *leg)
     if (ev.type == DTLS_SRTP_EVENT_CONNECTED) {
       const dtls_srtp_keys *keys = dtls_srtp_session_keys(leg->dtls);
       g_autoptr(GError) error = NULL;
-      leg->srtp_in = media_srtp_new(keys->profile, keys->remote_key, keys->remote_key_len, FALSE, &error);
+      media_srtp_suite suite;
+      if (media_srtp_suite_from_profile(keys->profile, &suite) < 0) {
+        fail(leg, "DTLS negotiated no SRTP profile");
+        return;
+      }
+      leg->srtp_in = media_srtp_new(suite, keys->remote_key, keys->remote_key_len, FALSE, &error);
       if (leg->srtp_in)
-        leg->srtp_out = media_srtp_new(keys->profile, keys->local_key, keys->local_key_len, TRUE, &error);
+        leg->srtp_out = media_srtp_new(suite, keys->local_key, keys->local_key_len, TRUE, &error);
       if (!leg->srtp_out) {
         g_warning("cannot key SRTP: %s", error->message);
         fail(leg, "SRTP could not be keyed");
