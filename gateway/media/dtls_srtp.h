@@ -21,9 +21,31 @@
  * the now_us the caller passes (see dtls_srtp_virtual_time()), so the same
  * code is exact in production and in virtual-time tests.
  *
+ * Loss handling beyond GnuTLS 3.7 (both found with the lossy-network tests):
+ * - GnuTLS drops a record of the next epoch (the peer's Finished) that comes
+ *   before it has processed the peer's ChangeCipherSpec; the core keeps a
+ *   copy of the last few such records and hands them to GnuTLS again after
+ *   each datagram until the handshake ends ("Buffer handshake message of
+ *   next epoch 1").
+ * - A connected GnuTLS server resends its last flight only when the
+ *   client's retransmitted Finished gets through; the core resends it on any
+ *   record of the client's retransmitted flight (RFC 6347 §4.2.4), at most
+ *   once per 500 ms.
+ * - DTLS record replay protection is off (GNUTLS_NO_REPLAY_PROTECTION): the
+ *   association carries no application data, handshake messages are
+ *   de-duplicated by their message_seq, and GnuTLS 3.7's window wrongly
+ *   discarded retransmitted Finished records as duplicates.
+ *
  * Trace: with dtls_srtp_set_trace(TRUE) and a trace_name, each step is
  * logged (domain "rtc2sip-dtls", level MESSAGE) in the format of the
- * innovaphone DTLS-SRTP trace: "DTLS.SRTP.3: Write ClientHello". */
+ * innovaphone DTLS-SRTP trace: "DTLS.SRTP.3: Write ClientHello". Lines:
+ * Initialize, Initialized fingerprint=<hex>, Connect CLIENT|SERVER
+ * options=<n> fingerprint=<hex>, Add ClientHello extension "use_srtp" (…),
+ * Write|Read <HandshakeMessage> (ServerKeyExchange included),
+ * Read ServerHello extension "use_srtp", Read HelloVerifyRequest (client),
+ * Read ClientHello / Write HelloVerifyRequest (server cookie exchange),
+ * Buffer handshake message of next epoch 1, Connected, Use SRTP <suite>,
+ * Timeout, Ignore record (<why>), Disconnect (<reason>), Close error=<n>. */
 #pragma once
 #include <glib.h>
 
