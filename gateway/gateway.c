@@ -7,6 +7,7 @@
 #include "gateway/call.h"
 #include "gateway/call_private.h"
 #include "gateway/media/dtls_srtp.h"
+#include "gateway/media/media_srtp.h"
 
 static gboolean
 split_address(const char *text, char **host, guint16 *port)
@@ -125,6 +126,8 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
     return NULL;
   gw->fingerprint_text = fingerprint_to_string(identity_fingerprint(gw->identity));
   load_ice_settings(gw);
+  dtls_srtp_global_init(); /* before the media workers use GnuTLS */
+  media_srtp_global_init();
   dtls_srtp_set_trace(config_get_bool(cfg, "trace", "dtls"));
   call_media_set_gateway(gw);
   gw->workers = media_workers_new((guint)config_get_uint(cfg, "media", "threads"));

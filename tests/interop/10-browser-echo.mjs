@@ -2,6 +2,7 @@
 // The browser leg end to end: real Chromium calls the gateway's echo through
 // the page, over ICE, DTLS-SRTP and SRTP, and hears itself; a tampered
 // fingerprint ends the call; bad protocol input gets clear errors.
+import { execSync } from 'node:child_process';
 import path from 'node:path';
 import { done, launchChromium, ok, sleep, startGateway, toneWav, workDir } from './lib.mjs';
 
@@ -158,8 +159,44 @@ async function badInput() {
   await page.close();
 }
 
+// Every process of the browser, for SIGSTOP/SIGCONT.
+function browserProcesses() {
+  // Chromium is a child of this process, as the gateway is; take every
+  // descendant but the gateway.
+  const table = execSync('ps -e -o pid=,ppid=').toString().trim().split('\n')
+    .map(l => l.trim().split(/\s+/).map(Number));
+  const all = [process.pid];
+  for (let i = 0; i < all.length; i++)
+    for (const [pid, ppid] of table) if (ppid === all[i] && pid !== gw.proc.pid) all.push(pid);
+  return all.slice(1);
+}
+
+// A browser that vanishes without hanging up or closing anything (all its
+// processes stopped: no DTLS alert, no WebSocket close): RFC 7675 consent
+// freshness ends the call within 30 s.
+async function vanishingBrowser() {
+  const page = await browser.newPage();
+  await page.goto(gw.url);
+  await page.getByRole('button', { name: 'Echo test' }).click();
+  await page.getByText('Connected: you should hear yourself.').waitFor({ timeout: 10000 });
+  const procs = browserProcesses();
+  const mark = gw.log().length;
+  const t0 = Date.now();
+  for (const pid of procs) try { process.kill(pid, 'SIGSTOP'); } catch {}
+  const m = await gw.waitFor(new RegExp(`[\\s\\S]{${mark}}[\\s\\S]*call (\\S+) ended: (ICE[^\\n]*)`), 40000);
+  const secs = ((Date.now() - t0) / 1000).toFixed(1);
+  for (const pid of procs) try { process.kill(pid, 'SIGCONT'); } catch {}
+  ok(m && Date.now() - t0 < 32000, `a vanished browser's call ends within 30 s (${secs} s): "${m?.[2]}"`,
+    gw.log().slice(mark).slice(-2000));
+  const told = await page.waitForFunction(() => window.rtc2sip.events.some(e => e.type === 'hangup'),
+    null, { timeout: 10000 }).then(() => true, () => false);
+  ok(told, 'the page, once back, has been told the call ended');
+  await page.close();
+}
+
 try {
   await echoThroughPage();
+  await vanishingBrowser();
   await tamperedFingerprint();
   await badInput();
   // Still serving after all that.
