@@ -189,6 +189,10 @@ guint browser_session_call_count(const browser_session *s);
 char **browser_session_list_calls(const browser_session *s);
 
 /* Builders: each queues one gateway→page message (docs/protocol.md).
+ * There is no generic acknowledgement (PROTOCOL.md has none): hello gets
+ * welcome, register/unregister get registered/unregistered, call gets its
+ * answer (or hangup), ping gets pong from the core; candidate, accept,
+ * reject, hangup and dtmf get nothing when they work, an error when not.
  *
  * The call-bound builders return 0, or -ENOENT and queue nothing when CALL
  * is not open on this connection (the page hung up or rejected it, or the
