@@ -178,9 +178,12 @@ gsize browser_session_output_bytes(const browser_session *s);
 /* Has the gateway sent welcome on this connection? */
 gboolean browser_session_is_welcomed(const browser_session *s);
 
-/* Call tracking. The gateway tells the core when a call ends (whatever the
- * reason; also after it refused a page's call request with an error);
- * unknown or already closed CALL is fine. */
+/* Call tracking. call_ended closes CALL silently: the gateway calls it
+ * when a call ends without a hangup message to the page (after a
+ * browser_session_send_error refusing the call request, say). To tell the
+ * page, use browser_session_send_hangup, which closes the call too; calling
+ * call_ended first would suppress that hangup. Unknown or already closed
+ * CALL is fine. */
 void browser_session_call_ended(browser_session *s, const char *call);
 gboolean browser_session_has_call(const browser_session *s, const char *call);
 guint browser_session_call_count(const browser_session *s);
