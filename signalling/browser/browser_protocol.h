@@ -178,9 +178,12 @@ gsize browser_session_output_bytes(const browser_session *s);
 /* Has the gateway sent welcome on this connection? */
 gboolean browser_session_is_welcomed(const browser_session *s);
 
-/* Call tracking. The gateway tells the core when a call ends (whatever the
- * reason; also after it refused a page's call request with an error);
- * unknown or already closed CALL is fine. */
+/* Call tracking. call_ended closes CALL silently: the gateway calls it
+ * when a call ends without a hangup message to the page (after a
+ * browser_session_send_error refusing the call request, say). To tell the
+ * page, use browser_session_send_hangup, which closes the call too; calling
+ * call_ended first would suppress that hangup. Unknown or already closed
+ * CALL is fine. */
 void browser_session_call_ended(browser_session *s, const char *call);
 gboolean browser_session_has_call(const browser_session *s, const char *call);
 guint browser_session_call_count(const browser_session *s);
@@ -189,6 +192,10 @@ guint browser_session_call_count(const browser_session *s);
 char **browser_session_list_calls(const browser_session *s);
 
 /* Builders: each queues one gateway→page message (docs/protocol.md).
+ * There is no generic acknowledgement (PROTOCOL.md has none): hello gets
+ * welcome, register/unregister get registered/unregistered, call gets its
+ * answer (or hangup), ping gets pong from the core; candidate, accept,
+ * reject, hangup and dtmf get nothing when they work, an error when not.
  *
  * The call-bound builders return 0, or -ENOENT and queue nothing when CALL
  * is not open on this connection (the page hung up or rejected it, or the

@@ -292,6 +292,48 @@ test_refusals(void)
   }
 }
 
+/* Each length limit: the limit itself passes, one byte more is refused
+ * with a message naming the field and the limit. */
+static void
+test_length_limits(void)
+{
+  static const struct {
+    const char *before, *after; /* around the long value */
+    gsize limit;
+    const char *field;
+    gsize prefix;       /* bytes of the value that are in BEFORE */
+  } limits[] = {
+    { "{\"type\":\"call\",\"call\":\"c9\",\"to\":\"", "\",\"sdp\":\"v=0\\n\"}", 256, "\"to\"", 0 },
+    { "{\"type\":\"hello\",\"token\":\"", "\"}", 8192, "\"token\"", 0 },
+    { "{\"type\":\"register\",\"user\":\"", "\"}", 256, "\"user\"", 0 },
+    { "{\"type\":\"register\",\"user\":\"u\",\"uri\":\"sip:", "\"}", 256, "\"uri\"", 4 },
+    { "{\"type\":\"register\",\"user\":\"u\",\"password\":\"", "\"}", 256, "\"password\"", 0 },
+    { "{\"type\":\"candidate\",\"call\":\"c1\",\"candidate\":{\"candidate\":\"candidate:", "\",\"sdpMid\":\"0\"}}", 1024, "\"candidate.candidate\"", 10 },
+    { "{\"type\":\"candidate\",\"call\":\"c1\",\"candidate\":{\"candidate\":\"" CAND "\",\"sdpMid\":\"", "\"}}", 64, "\"candidate.sdpMid\"", 0 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(limits); i++) {
+    for (gsize extra = 0; extra <= 1; extra++) {
+      g_autoptr(browser_session) s = new_session();
+      g_autofree char *value = g_strnfill(limits[i].limit - limits[i].prefix + extra, 'a');
+      g_autofree char *json = g_strconcat(limits[i].before, value, limits[i].after, NULL);
+      browser_request *r = NULL;
+      int rc = feed(s, json, &r);
+      browser_request_free(r);
+      if (extra == 0) {
+        g_assert_cmpint(rc, ==, 0);
+        continue;
+      }
+      g_assert_cmpint(rc, ==, -EINVAL);
+      g_autoptr(JsonNode) err = pop_json(s);
+      const char *message = json_object_get_string_member(json_node_get_object(err), "message");
+      g_assert_nonnull(strstr(message, limits[i].field));
+      g_autofree char *limit = g_strdup_printf("%" G_GSIZE_FORMAT, limits[i].limit);
+      if (!g_str_equal(limits[i].field, "\"candidate.sdpMid\""))
+        g_assert_nonnull(strstr(message, limit));
+    }
+  }
+}
+
 /* The refused message's call is echoed when it is a valid call id. */
 static void
 test_error_echo_call(void)
@@ -393,6 +435,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/browser/request/every-type", test_every_type);
   g_test_add_func("/browser/request/refusals", test_refusals);
+  g_test_add_func("/browser/request/length-limits", test_length_limits);
   g_test_add_func("/browser/request/error-echo-call", test_error_echo_call);
   g_test_add_func("/browser/request/id-echo", test_id_echo);
   g_test_add_func("/browser/request/truncations", test_truncations);

@@ -244,6 +244,16 @@ test_size_limit(void)
     g_assert_cmpstr(json_object_get_string_member(o, "code"), ==, "bad_request");
     g_assert_nonnull(strstr(json_object_get_string_member(o, "message"), "65537 bytes long; the limit is 65536"));
   }
+  /* Too large while the rate is exceeded: busy wins. */
+  browser_limits tight = l;
+  tight.max_messages_per_second = 1;
+  g_autoptr(browser_session) t = browser_session_new(&tight);
+  g_assert_cmpint(feed_at(t, T0, "{\"type\":\"ping\"}", &r), ==, 0);
+  g_assert_cmpint(feed_at(t, T0, "{\"type\":\"ping\"}", &r), ==, 0);
+  expect(t, "pong", NULL);
+  expect(t, "pong", NULL);
+  g_assert_cmpint(browser_session_feed(t, T0, m->str, m->len, &r), ==, -EAGAIN);
+  expect(t, "error", "busy");
   g_string_free(m, TRUE);
 
   /* A smaller limit, and 0 meaning the default. */
