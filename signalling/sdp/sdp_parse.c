@@ -304,10 +304,10 @@ parse_fmtp(sdp_media *m, const char *value, const char **reason)
   guint64 pt;
   if (!sdp_cursor_token(&cur, &tok, &tlen) || !sdp_parse_uint(tok, tlen, 127, &pt))
     FAIL(-EINVAL, "a=fmtp payload type is not a number from 0 to 127");
+  /* "a=fmtp:18" with nothing after it happens in SIP phones' SDP: kept as
+   * empty parameters. */
   char *params = rest_dup(&cur);
-  if (!params)
-    FAIL(-EINVAL, "a=fmtp has no parameters");
-  sdp_fmtp f = { pt, params };
+  sdp_fmtp f = { pt, params ? params : g_strdup("") };
   g_array_append_val(m->fmtps, f);
   return 0;
 }
