@@ -23,7 +23,7 @@
  *    last line, attribute names in any case, unknown attributes (kept, in
  *    order), a candidate attribute we cannot parse (kept as an unknown
  *    attribute, so one odd candidate does not cost the call), session-level
- *    lines in any order after o=.
+ *    lines in any order after o=, an a=fmtp with no parameters (empty).
  *  - SDP_PARSE_ALLOW_MISSING_S_T: some SIP equipment omits s= or t=; with the
  *    flag a missing s= reads as "s=-" and a missing t= as "t=0 0". The browser
  *    leg parses without it; the SIP leg may set it.

@@ -50,7 +50,7 @@ add_format(sdp_media *am, const sdp_codec *c, const char *fmtp)
   g_ptr_array_add(am->formats, g_strdup_printf("%u", c->pt));
   sdp_rtpmap r = { c->pt, g_strdup(c->encoding), c->clock_rate, c->channels };
   g_array_append_val(am->rtpmaps, r);
-  if (fmtp) {
+  if (fmtp && *fmtp) {
     sdp_fmtp f = { c->pt, g_strdup(fmtp) };
     g_array_append_val(am->fmtps, f);
   }

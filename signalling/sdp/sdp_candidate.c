@@ -268,10 +268,16 @@ sdp_candidate_parse(const char *text, gsize len, sdp_candidate **out, const char
     text++;
     len--;
   }
+  while (len && (sdp_is_space(text[len - 1]) || text[len - 1] == '\r' || text[len - 1] == '\n'))
+    len--;
   if (len >= 2 && text[0] == 'a' && text[1] == '=') {
     text += 2;
     len -= 2;
   }
+  /* What browsers trickle when gathering is over (RFC 8840 §4.4, W3C
+   * webrtc: an empty candidate string). */
+  if (len == 0 || sdp_range_equal(text, len, "end-of-candidates"))
+    FAIL(-ENODATA, "end of candidates, not a candidate");
   if (len < 10 || g_ascii_strncasecmp(text, "candidate:", 10) != 0)
     FAIL(-EINVAL, "not a candidate (want \"candidate:\" or \"a=candidate:\")");
   return sdp_candidate_parse_value(text + 10, len - 10, out, reason);

@@ -75,7 +75,9 @@ sdp_candidate *sdp_candidate_copy(const sdp_candidate *c);
 int sdp_candidate_parse_value(const char *text, gsize len, sdp_candidate **out,
                               const char **reason);
 /* Parses a whole trickled candidate, "candidate:…" or "a=candidate:…"
- * (the forms browsers put into JSON). Same results as above. */
+ * (the forms browsers put into JSON). Same results as above, plus -ENODATA
+ * for the end-of-candidates signal: an empty (or white space only) string,
+ * "end-of-candidates" or "a=end-of-candidates". */
 int sdp_candidate_parse(const char *text, gsize len, sdp_candidate **out, const char **reason);
 
 /* The attribute value, without "candidate:" (what follows "a=candidate:").

@@ -304,10 +304,10 @@ parse_fmtp(sdp_media *m, const char *value, const char **reason)
   guint64 pt;
   if (!sdp_cursor_token(&cur, &tok, &tlen) || !sdp_parse_uint(tok, tlen, 127, &pt))
     FAIL(-EINVAL, "a=fmtp payload type is not a number from 0 to 127");
+  /* "a=fmtp:18" with nothing after it happens in SIP phones' SDP: kept as
+   * empty parameters. */
   char *params = rest_dup(&cur);
-  if (!params)
-    FAIL(-EINVAL, "a=fmtp has no parameters");
-  sdp_fmtp f = { pt, params };
+  sdp_fmtp f = { pt, params ? params : g_strdup("") };
   g_array_append_val(m->fmtps, f);
   return 0;
 }
@@ -438,6 +438,10 @@ parse_rtcp(sdp_media *m, const char *value, const char **reason)
   guint64 port;
   if (!sdp_cursor_token(&cur, &tok, &tlen) || !sdp_parse_uint(tok, tlen, 65535, &port))
     FAIL(-ERANGE, "a=rtcp port is not a number from 0 to 65535");
+  /* A repeated a=rtcp replaces the earlier one. */
+  g_clear_pointer(&m->rtcp_connection.nettype, g_free);
+  g_clear_pointer(&m->rtcp_connection.addrtype, g_free);
+  g_clear_pointer(&m->rtcp_connection.address, g_free);
   if (sdp_cursor_more(&cur)) {
     int rc = parse_connection(cur.p, cur.end - cur.p, &m->rtcp_connection, reason);
     if (rc < 0)
@@ -577,11 +581,17 @@ parse_attribute(sdp_session *s, sdp_media *m, const char *v, gsize len, const ch
   return m ? media_attr(m, name, value, reason) : session_attr(s, name, value, reason);
 }
 
+/* Keeps an i u e p r z k line. The lines are stored in RFC 8866 order of
+ * their types (stable within a type), the order the writer emits them in. */
 static void
 keep_line(GArray *into, char type, const char *v, gsize len)
 {
+  static const char order[] = "iueprzk";
   sdp_line l = { type, g_strndup(v, len) };
-  g_array_append_val(into, l);
+  guint pos = into->len;
+  while (pos > 0 && strchr(order, g_array_index(into, sdp_line, pos - 1).type) > strchr(order, type))
+    pos--;
+  g_array_insert_val(into, pos, l);
 }
 
 int

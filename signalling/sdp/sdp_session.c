@@ -359,7 +359,8 @@ media_equal(const sdp_media *a, const sdp_media *b)
     const sdp_ssrc_group *x = &g_array_index(a->ssrc_groups, sdp_ssrc_group, i);
     const sdp_ssrc_group *y = &g_array_index(b->ssrc_groups, sdp_ssrc_group, i);
     if (!STR_EQ(x->semantics, y->semantics) || x->ssrcs->len != y->ssrcs->len ||
-        memcmp(x->ssrcs->data, y->ssrcs->data, x->ssrcs->len * sizeof(guint32)) != 0)
+        (x->ssrcs->len &&
+         memcmp(x->ssrcs->data, y->ssrcs->data, x->ssrcs->len * sizeof(guint32)) != 0))
       return FALSE;
   }
   for (guint i = 0; i < a->msids->len; i++) {

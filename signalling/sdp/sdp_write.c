@@ -86,7 +86,7 @@ write_media(GString *out, const sdp_media *m)
   g_string_append_printf(out, "m=%s %u", m->media, m->port);
   if (m->port_count)
     g_string_append_printf(out, "/%u", m->port_count);
-  g_string_append_printf(out, " %s", m->proto);
+  g_string_append_printf(out, " %s", m->proto ? m->proto : "RTP/AVP");
   for (guint i = 0; i < m->formats->len; i++)
     g_string_append_printf(out, " %s", (const char *)m->formats->pdata[i]);
   g_string_append(out, "\r\n");
@@ -161,7 +161,10 @@ write_media(GString *out, const sdp_media *m)
   }
   for (guint i = 0; i < m->fmtps->len; i++) {
     const sdp_fmtp *f = &g_array_index(m->fmtps, sdp_fmtp, i);
-    line(out, 'a', "fmtp:%u %s", f->pt, f->params);
+    if (f->params && *f->params)
+      line(out, 'a', "fmtp:%u %s", f->pt, f->params);
+    else
+      line(out, 'a', "fmtp:%u", f->pt);
   }
   for (guint i = 0; i < m->ssrc_groups->len; i++) {
     const sdp_ssrc_group *g = &g_array_index(m->ssrc_groups, sdp_ssrc_group, i);

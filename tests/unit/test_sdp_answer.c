@@ -494,6 +494,31 @@ test_candidates_in_answer(void)
   g_assert_cmpstr(m->connection.address, ==, "192.0.2.9");
 }
 
+static void
+test_session_level_transport(void)
+{
+  /* ICE credentials, fingerprint and setup at session level only, no
+   * BUNDLE, no mid: accepted, and the answer has no group. A bundle-only
+   * m-line (port 0) is not a rejection; an m-line the offer rejected stays
+   * rejected. */
+  sdp_browser_leg_params p = default_params();
+  g_autoptr(sdp_session) offer = parse_text(
+    "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+    "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n"
+    "a=fingerprint:sha-256 " "12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0\r\n"
+    "a=setup:passive\r\n"
+    "m=audio 0 UDP/TLS/RTP/SAVPF 0\r\na=rtcp-mux\r\n"
+    "m=audio 0 UDP/TLS/RTP/SAVPF 8\r\na=bundle-only\r\na=rtcp-mux\r\n");
+  g_autoptr(sdp_session) answer = answer_ok(offer, &p);
+  g_assert_true(sdp_media_is_rejected(media(answer, 0)));
+  const sdp_media *m = media(answer, 1);
+  g_assert_false(sdp_media_is_rejected(m));
+  g_assert_cmpstr(m->formats->pdata[0], ==, "8");
+  g_assert_cmpint(m->setup, ==, SDP_SETUP_ACTIVE);
+  g_assert_null(m->mid);
+  g_assert_cmpuint(answer->groups->len, ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -510,5 +535,6 @@ main(int argc, char **argv)
   g_test_add_func("/sdp/answer/negotiated-pt-mapping", test_negotiated_pt_mapping);
   g_test_add_func("/sdp/answer/directions", test_directions);
   g_test_add_func("/sdp/answer/candidates", test_candidates_in_answer);
+  g_test_add_func("/sdp/answer/session-level-transport", test_session_level_transport);
   return g_test_run();
 }

@@ -155,7 +155,11 @@ test_malformed(void)
     const char *text;
     int rc;
   } cases[] = {
-    { "", -EINVAL },
+    { "", -ENODATA },
+    { " \r\n", -ENODATA },
+    { "a=end-of-candidates", -ENODATA },
+    { "end-of-candidates\r\n", -ENODATA },
+    { "a=", -ENODATA },
     { "candidate", -EINVAL },
     { "candidate:", -EINVAL },
     { "cand:1 1 udp 1 10.0.0.1 5 typ host", -EINVAL },

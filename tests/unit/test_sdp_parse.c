@@ -403,7 +403,6 @@ test_malformed(void)
     { MIN_SDP "m=audio 1 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000/0\r\n", -ERANGE },
     { MIN_SDP "m=audio 1 RTP/AVP 0\r\na=rtpmap:200 PCMU/8000\r\n", -EINVAL },
     { MIN_SDP "m=audio 1 RTP/AVP 0\r\na=rtpmap:0 /8000\r\n", -EINVAL },
-    { MIN_SDP "m=audio 1 RTP/AVP 0\r\na=fmtp:0\r\n", -EINVAL },
     { MIN_SDP "m=audio 1 RTP/AVP 0\r\na=fmtp:x y\r\n", -EINVAL },
     { MIN_SDP "m=audio 1 RTP/AVP 0\r\na=rtcp-fb:0\r\n", -EINVAL },
     { MIN_SDP "m=audio 1 RTP/AVP 0\r\na=rtcp-fb:x nack\r\n", -EINVAL },
@@ -451,6 +450,14 @@ test_malformed(void)
   g_autofree char *big = g_malloc0(SDP_MAX_LENGTH + 1);
   g_assert_cmpint(sdp_session_parse(big, SDP_MAX_LENGTH + 1, 0, &s, &reason), ==, -E2BIG);
   g_assert_null(s);
+}
+
+static void
+test_empty_fmtp(void)
+{
+  g_autoptr(sdp_session) s = parse_text(MIN_SDP "m=audio 1 RTP/AVP 18\r\na=fmtp:18 \r\n");
+  g_assert_cmpstr(sdp_media_fmtp(s->media->pdata[0], 18), ==, "");
+  assert_round_trip(s);
 }
 
 static void
@@ -506,6 +513,7 @@ main(int argc, char **argv)
   g_test_add_func("/sdp/parse/missing-s-t", test_missing_s_t);
   g_test_add_func("/sdp/parse/malformed", test_malformed);
   g_test_add_func("/sdp/parse/non-rtp-kept-raw", test_non_rtp_kept_raw);
+  g_test_add_func("/sdp/parse/empty-fmtp", test_empty_fmtp);
   g_test_add_func("/sdp/write/built", test_write_built);
   return g_test_run();
 }
