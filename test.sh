@@ -52,6 +52,7 @@ make_check() {
     [ "$rc" -ne 0 ] && [ $((f + e + x)) -eq 0 ] && { echo "   make check exited $rc"; failed=$((failed + 1)); }
   fi
   cp "$log" "test-artifacts/$(echo "$label" | tr ' /' '__').log"
+  [ -f "$dir/test-suite.log" ] && cp "$dir/test-suite.log" "test-artifacts/$(echo "$label" | tr ' /' '__').test-suite.log"
   rm -f "$log"
 }
 
