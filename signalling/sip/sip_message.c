@@ -184,18 +184,6 @@ folds_ok(const char *p, gsize len)
   return TRUE;
 }
 
-gsize
-sip_message_header_section_len(const char *buf, gsize len)
-{
-  gsize pos = 0, end, next;
-  while (pos < len && next_line(buf, len, pos, &end, &next)) {
-    if (end == pos)
-      return next;
-    pos = next;
-  }
-  return 0;
-}
-
 /* Parses the headers from POS; *BODY_START receives the first body octet. */
 static int
 parse_headers(sip_message *msg, gsize pos, const sip_limits *limits, gsize *body_start,
