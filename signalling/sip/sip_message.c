@@ -184,18 +184,6 @@ folds_ok(const char *p, gsize len)
   return TRUE;
 }
 
-gsize
-sip_message_header_section_len(const char *buf, gsize len)
-{
-  gsize pos = 0, end, next;
-  while (pos < len && next_line(buf, len, pos, &end, &next)) {
-    if (end == pos)
-      return next;
-    pos = next;
-  }
-  return 0;
-}
-
 /* Parses the headers from POS; *BODY_START receives the first body octet. */
 static int
 parse_headers(sip_message *msg, gsize pos, const sip_limits *limits, gsize *body_start,
@@ -324,19 +312,19 @@ parse_framing(sip_message *msg, gsize body_start, sip_framing framing, const sip
   return 0;
 }
 
-int
-sip_message_parse(sip_message *msg, const char *buf, gsize len, sip_framing framing,
-                  const sip_limits *limits, sip_error *err)
+/* Parses BUF into MSG, leaving MSG->bytes alone. */
+static int
+parse(sip_message *msg, const char *buf, gsize len, sip_framing framing,
+      const sip_limits *limits, sip_error *err)
 {
   sip_limits lim = limits ? *limits : SIP_LIMITS_DEFAULT;
   gsize pos = 0, end, next, body_start = 0;
+  GBytes *keep = g_steal_pointer(&msg->bytes);
   int r;
 
   if (lim.max_headers > SIP_MESSAGE_MAX_HEADERS)
     lim.max_headers = SIP_MESSAGE_MAX_HEADERS;
   sip_error_set(err, 0, 0, NULL);
-  /* Keep a reference taken by sip_message_parse_bytes. */
-  GBytes *keep = g_steal_pointer(&msg->bytes);
   sip_message_clear(msg);
   msg->bytes = keep;
   msg->buf = buf;
@@ -365,6 +353,14 @@ sip_message_parse(sip_message *msg, const char *buf, gsize len, sip_framing fram
 }
 
 int
+sip_message_parse(sip_message *msg, const char *buf, gsize len, sip_framing framing,
+                  const sip_limits *limits, sip_error *err)
+{
+  g_clear_pointer(&msg->bytes, g_bytes_unref);
+  return parse(msg, buf, len, framing, limits, err);
+}
+
+int
 sip_message_parse_bytes(sip_message *msg, GBytes *bytes, sip_framing framing,
                         const sip_limits *limits, sip_error *err)
 {
@@ -373,7 +369,7 @@ sip_message_parse_bytes(sip_message *msg, GBytes *bytes, sip_framing framing,
   GBytes *ref = g_bytes_ref(bytes);
   g_clear_pointer(&msg->bytes, g_bytes_unref);
   msg->bytes = ref;
-  return sip_message_parse(msg, data ? data : "", len, framing, limits, err);
+  return parse(msg, data ? data : "", len, framing, limits, err);
 }
 
 const sip_header *

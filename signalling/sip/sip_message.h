@@ -182,11 +182,8 @@ int sip_message_validate(const sip_message *msg, const char *const *supported, s
  * for the Unsupported header of a 420. Returns how many. */
 guint sip_message_unsupported(const sip_message *msg, const char *const *supported, GString *out);
 
-/* Finds the first message frame in a header section: the length of the
- * header section (through the empty line) in BUF, or 0 when the empty line
- * has not arrived. Used by the stream framer. */
-gsize sip_message_header_section_len(const char *buf, gsize len);
 /* Reads Content-Length from a complete header section HDR (HDR_LEN octets,
- * from sip_message_header_section_len). Returns 0 with *OUT set,
- * -ENOENT when absent, -EBADMSG for a bad or conflicting value. */
+ * start line through the empty line), as the stream framer needs before the
+ * body arrives. Returns 0 with *OUT set, -ENOENT when absent, -EBADMSG for
+ * a bad or conflicting value. */
 int sip_message_scan_content_length(const char *hdr, gsize hdr_len, guint64 *out);
