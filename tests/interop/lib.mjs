@@ -44,12 +44,12 @@ export function workDir() {
 
 // Starts the gateway with extra --set options; resolves once it serves.
 // Returns { proc, url, port, log(), waitFor(re, ms), stop() }.
-export async function startGateway(sets = [], { work = workDir(), verbose = false } = {}) {
+export async function startGateway(sets = [], { work = workDir(), verbose = false, binary = RTC2SIP } = {}) {
   const port = await freePort();
   const args = ['--set', `http.listen=127.0.0.1:${port}`, ...sets.flatMap(s => ['--set', s])];
   if (verbose) args.push('--verbose');
   const env = { ...process.env, XDG_STATE_HOME: path.join(work, 'state') };
-  const proc = spawn(RTC2SIP, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', d => { out += d; });
   proc.stderr.on('data', d => { out += d; });
@@ -68,13 +68,13 @@ export async function startGateway(sets = [], { work = workDir(), verbose = fals
     },
     async stop() {
       proc.kill('SIGTERM');
-      const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      const t = setTimeout(() => proc.kill("SIGKILL"), 20000);
       const r = await exited;
       clearTimeout(t);
       return r;
     },
   };
-  if (!(await gw.waitFor(/serving http:\/\//, 15000))) {
+  if (!(await gw.waitFor(/serving http:\/\//, 60000))) {
     proc.kill('SIGKILL');
     throw new Error(`the gateway did not start:\n${out}`);
   }
