@@ -495,6 +495,38 @@ test_candidates_in_answer(void)
 }
 
 static void
+test_codec_lookup(void)
+{
+  /* Static payload types without rtpmap (RFC 3551), rtpmap winning over
+   * the static table, case-insensitive names, channel counts. */
+  g_autoptr(sdp_session) s = parse_text("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                                        "m=audio 1 RTP/AVP 18 0 9 96 97 2\r\n"
+                                        "a=rtpmap:9 G722/16000\r\n"
+                                        "a=rtpmap:96 OPUS/48000/2\r\n"
+                                        "a=rtpmap:97 TELEPHONE-EVENT/48000\r\n");
+  const sdp_media *m = media(s, 0);
+  sdp_codec c;
+  g_assert_true(sdp_media_codec(m, 18, &c));
+  g_assert_cmpstr(c.encoding, ==, "G729");
+  g_assert_cmpuint(c.clock_rate, ==, 8000);
+  g_assert_true(sdp_media_codec(m, 9, &c));
+  g_assert_cmpuint(c.clock_rate, ==, 16000); /* as written, though RFC 3551 says 8000 */
+  g_assert_false(sdp_media_codec(m, 2, &c)); /* unassigned static type */
+
+  const sdp_codec opus = { "opus", 48000, 2, 111, NULL }, opus_mono = { "opus", 48000, 1, 111, NULL };
+  const sdp_codec te8 = { "telephone-event", 8000, 0, 126, NULL };
+  const sdp_codec te48 = { "telephone-event", 48000, 0, 110, NULL };
+  g_assert_true(sdp_media_codec(m, 96, &c));
+  g_assert_true(sdp_codec_matches(&c, &opus));
+  g_assert_false(sdp_codec_matches(&c, &opus_mono));
+  g_assert_true(sdp_media_codec(m, 97, &c));
+  g_assert_true(sdp_codec_matches(&c, &te48));
+  g_assert_false(sdp_codec_matches(&c, &te8));
+  g_assert_false(sdp_codec_is_voice(&c));
+  g_assert_true(sdp_codec_is_voice(&opus));
+}
+
+static void
 test_session_level_transport(void)
 {
   /* ICE credentials, fingerprint and setup at session level only, no
@@ -535,6 +567,7 @@ main(int argc, char **argv)
   g_test_add_func("/sdp/answer/negotiated-pt-mapping", test_negotiated_pt_mapping);
   g_test_add_func("/sdp/answer/directions", test_directions);
   g_test_add_func("/sdp/answer/candidates", test_candidates_in_answer);
+  g_test_add_func("/sdp/codec/lookup", test_codec_lookup);
   g_test_add_func("/sdp/answer/session-level-transport", test_session_level_transport);
   return g_test_run();
 }
