@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the whole test suite:
 #   1. unit tests and fuzz-corpus replays (make check)
-#   2. the same under ASan+UBSan, in a scratch copy of the tree, and make distcheck
+#   2. the same under ASan+UBSan, in a scratch copy of the tree; every fuzz
+#      target under libFuzzer for FUZZ_SECONDS (15) each; make distcheck
 #   3. the interop suites in tests/interop/ (real peers, real sockets)
 # The last line is "N passed, N failed, N skipped".
 # Options: --quick skips the sanitizer build and distcheck; --only PATTERN runs only the
@@ -71,6 +72,30 @@ if [ -z "$only" ]; then
       echo "== sanitizer build failed:"; tail -20 "$san/build-errors.log"; failed=$((failed + 1))
     fi
     rm -rf "$san"
+
+    # Every fuzz target under libFuzzer for a bounded time (clang).
+    if command -v clang >/dev/null; then
+      fz=$(mktemp -d /tmp/rtc2sip-fuzz.XXXXXX)
+      git ls-files -z | xargs -0 cp --parents -t "$fz" 2>/dev/null
+      echo "== fuzz targets (libFuzzer, ${FUZZ_SECONDS:-15} s each)"
+      if (cd "$fz" && ./autogen.sh >/dev/null 2>&1 && CC=clang ./configure --enable-fuzzing >/dev/null && \
+          make -j"$(nproc)" >/dev/null 2>"$fz/build-errors.log"); then
+        for t in $(cd "$fz" && make -s -f Makefile print-fuzz-targets 2>/dev/null); do
+          mkdir -p "$fz/work/$t"
+          if (cd "$fz" && timeout $(( ${FUZZ_SECONDS:-15} + 60 )) ./tests/fuzz/fuzz_$t -max_total_time=${FUZZ_SECONDS:-15} \
+                -rss_limit_mb=2048 -print_final_stats=1 "work/$t" "tests/fuzz/corpus/$t" \
+                >"$top/test-artifacts/fuzz-$t.log" 2>&1); then
+            runs=$(awk '/stat::number_of_executed_units/{print $2}' "$top/test-artifacts/fuzz-$t.log")
+            echo "   ok   $t ($runs runs)"; passed=$((passed + 1))
+          else
+            echo "   FAIL $t:"; tail -30 "$top/test-artifacts/fuzz-$t.log" | sed 's/^/   | /'; failed=$((failed + 1))
+          fi
+        done
+      else
+        echo "   fuzz build failed:"; tail -20 "$fz/build-errors.log"; failed=$((failed + 1))
+      fi
+      rm -rf "$fz"
+    fi
 
     # The release tarball builds and passes its tests on its own.
     echo "== make distcheck"

@@ -8,6 +8,7 @@
 #include "gateway/call_private.h"
 #include "gateway/media/dtls_srtp.h"
 #include "gateway/media/media_srtp.h"
+#include "gateway/sip_ua.h"
 
 static gboolean
 split_address(const char *text, char **host, guint16 *port)
@@ -150,6 +151,11 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
     g_set_error(error, local->domain, local->code, "http.listen: %s", local->message);
     return NULL;
   }
+  gw->sip = sip_ua_new(gw, &local);
+  if (!gw->sip) {
+    g_set_error(error, local->domain, local->code, "sip.listen: %s", local->message);
+    return NULL;
+  }
   return g_steal_pointer(&gw);
 }
 
@@ -187,6 +193,8 @@ gateway_free(gateway *gw)
     browser_conn_close_all(gw);
   http_server_free(gw->http);
   gw->http = NULL;
+  sip_ua_free(gw->sip); /* unregisters, ends dialogs */
+  gw->sip = NULL;
   if (gw->calls) {
     g_autoptr(GPtrArray) calls = gateway_table_values(gw->calls);
     for (guint i = 0; i < calls->len; i++)

@@ -10,6 +10,7 @@
 #include "web/http_server.h"
 
 typedef struct call call;
+typedef struct sip_ua sip_ua;
 
 typedef struct {
   guint64 calls_total;
@@ -38,6 +39,7 @@ typedef struct gateway {
   GMainLoop *loop;
   media_workers *workers;
   http_server *http;
+  sip_ua *sip;
   gateway_ice_settings ice;
   JsonNode *ice_servers;   /* the "ice_servers" of welcome */
   GHashTable *calls;       /* serial (guint64 *) -> call */

@@ -14,6 +14,7 @@
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "gateway/log.h"
+#include "gateway/sip_ua.h"
 
 typedef struct {
   char *config_file;
@@ -108,6 +109,8 @@ run(config *cfg, const options *o)
   printf("rtc2sip %s serving %s fingerprint %s\n", PACKAGE_VERSION, http_server_url(gw->http),
          gw->fingerprint_text);
   fflush(stdout);
+  g_autofree char *sip = sip_ua_describe_listeners(gw->sip);
+  g_message("SIP listening on %s", sip);
   g_main_loop_run(loop);
 
   g_source_remove(sigint);
