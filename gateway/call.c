@@ -34,6 +34,9 @@ call_free(call *c)
   g_free(c->remote_fingerprint);
   g_free(c->profile);
   g_free(c->selected_pair);
+  g_free(c->from);
+  g_free(c->to);
+  g_free(c->end_reason);
   g_free(c);
 }
 
@@ -108,6 +111,10 @@ call_start_echo(browser_conn *conn, const char *name, const char *offer_text,
   c->conn = conn;
   c->state = CALL_STATE_STARTING;
   c->started_us = g_get_monotonic_time();
+  c->started_unix = g_get_real_time() / G_USEC_PER_SEC;
+  c->direction = "echo";
+  c->from = g_strdup(conn->peer);
+  c->to = g_strdup("echo");
   c->pending_candidates = g_ptr_array_new_with_free_func(g_free);
   do {
     c->ssrc = g_random_int();
@@ -145,6 +152,7 @@ call_start_echo(browser_conn *conn, const char *name, const char *offer_text,
   g_hash_table_insert(gw->calls, key, c);
   g_hash_table_insert(conn->calls, c->name, c);
   gw->counters.calls_total++;
+  gateway_count(gw->counters.calls_by_kind, "echo none");
   g_message("call %s (#%" G_GUINT64_FORMAT ") from %s: echo, media on worker %u", c->name, c->serial,
             conn->peer, media_worker_index(m->worker));
   call_media_create(m);
@@ -258,6 +266,7 @@ call_on_media_event(gateway *gw, call_media_event *e)
     on_candidate(c, e);
     break;
   case CALL_MEDIA_ICE_STATE:
+    c->ice_state = e->ice_state;
     g_free(c->selected_pair);
     c->selected_pair = g_strdup(e->selected_pair);
     g_debug("call %s: ICE %s %s", c->name, ice_state_name(e->ice_state),
@@ -269,6 +278,11 @@ call_on_media_event(gateway *gw, call_media_event *e)
     c->profile = g_strdup(e->profile);
     g_free(c->remote_fingerprint);
     c->remote_fingerprint = g_strdup(e->remote_fingerprint);
+    gw->counters.dtls_handshakes++;
+    gw->counters.dtls_seconds_sum += e->dtls_duration_us / 1e6;
+    for (guint i = 0; i < GATEWAY_DTLS_BUCKETS; i++)
+      if (e->dtls_duration_us / 1e6 <= gateway_dtls_bucket_bounds[i])
+        gw->counters.dtls_buckets[i]++;
     g_message("call %s: browser leg dtls-srtp %s, %s, browser %s verified", c->name, c->profile,
               c->dtls_role == DTLS_ROLE_CLIENT ? "gateway is DTLS client" : "gateway is DTLS server",
               c->remote_fingerprint);
@@ -277,6 +291,7 @@ call_on_media_event(gateway *gw, call_media_event *e)
   case CALL_MEDIA_FLOWING:
     if (c->state != CALL_STATE_CONNECTED) {
       c->state = CALL_STATE_CONNECTED;
+      c->answered_unix = g_get_real_time() / G_USEC_PER_SEC;
       g_message("call %s: connected after %" G_GINT64_FORMAT " ms", c->name,
                 (g_get_monotonic_time() - c->started_us) / 1000);
       if (c->conn) {
@@ -290,6 +305,11 @@ call_on_media_event(gateway *gw, call_media_event *e)
     if (mismatch)
       gw->counters.fingerprint_mismatches++;
     gw->counters.calls_failed++;
+    gateway_count(gw->counters.failures_by_reason,
+                  mismatch ? "fingerprint_mismatch"
+                  : e->reason && strstr(e->reason, "consent") ? "ice_consent_lost"
+                  : e->reason && strstr(e->reason, "ICE") ? "ice_failed"
+                  : e->reason && strstr(e->reason, "DTLS") ? "dtls_failed" : "media_failed");
     g_autofree char *reason = mismatch
       ? g_strdup("fingerprint mismatch on the browser leg: the browser's DTLS certificate does not "
                  "match the fingerprint in its offer")
@@ -297,8 +317,16 @@ call_on_media_event(gateway *gw, call_media_event *e)
     call_end(c, reason, 0, TRUE);
     break;
   }
+  case CALL_MEDIA_STATS:
+    c->browser_stats = e->stats;
+    break;
   case CALL_MEDIA_RELEASED: {
     media_leg_stats *st = &e->stats;
+    c->browser_stats = *st;
+    gw->counters.packets_relayed += st->rtp_out + st->rtcp_out;
+    gw->counters.bytes_relayed += st->bytes_out;
+    gw->counters.srtp_auth_drops += st->srtp_auth_fail;
+    gw->counters.srtp_replay_drops += st->srtp_replay_fail;
     g_hash_table_remove(gw->calls, &c->serial); /* frees the key */
     g_message("call %s (#%" G_GUINT64_FORMAT ") released: RTP in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
               ", RTCP in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", SRTP drops auth %" G_GUINT64_FORMAT
@@ -325,6 +353,7 @@ call_end(call *c, const char *reason, guint sip_status, gboolean tell_page)
   if (c->state == CALL_STATE_ENDED)
     return;
   c->state = CALL_STATE_ENDED;
+  c->end_reason = g_strdup(reason);
   g_message("call %s ended: %s", c->name, reason);
   if (c->conn) {
     if (tell_page)
@@ -343,4 +372,107 @@ call_detach_connection(call *c)
 {
   c->conn = NULL;
   call_end(c, "the page closed its WebSocket", 0, FALSE);
+}
+
+const char *
+call_name(const call *c)
+{
+  return c->name;
+}
+
+guint64
+call_serial(const call *c)
+{
+  return c->serial;
+}
+
+void
+call_refresh_stats(call *c)
+{
+  if (c->state != CALL_STATE_ENDED)
+    call_media_request_stats(c->media);
+}
+
+static void
+add_string(JsonBuilder *b, const char *key, const char *value)
+{
+  json_builder_set_member_name(b, key);
+  if (value)
+    json_builder_add_string_value(b, value);
+  else
+    json_builder_add_null_value(b);
+}
+
+static void
+add_int(JsonBuilder *b, const char *key, gint64 value)
+{
+  json_builder_set_member_name(b, key);
+  json_builder_add_int_value(b, value);
+}
+
+static void
+describe_stats(const media_leg_stats *st, JsonBuilder *b)
+{
+  json_builder_set_member_name(b, "packets");
+  json_builder_begin_object(b);
+  add_int(b, "rtp_in", (gint64)st->rtp_in);
+  add_int(b, "rtp_out", (gint64)st->rtp_out);
+  add_int(b, "rtcp_in", (gint64)st->rtcp_in);
+  add_int(b, "rtcp_out", (gint64)st->rtcp_out);
+  add_int(b, "bytes_in", (gint64)st->bytes_in);
+  add_int(b, "bytes_out", (gint64)st->bytes_out);
+  add_int(b, "srtp_auth_drops", (gint64)st->srtp_auth_fail);
+  add_int(b, "srtp_replay_drops", (gint64)st->srtp_replay_fail);
+  add_int(b, "dropped", (gint64)st->dropped);
+  json_builder_end_object(b);
+}
+
+void
+call_describe(const call *c, JsonBuilder *b)
+{
+  json_builder_begin_object(b);
+  g_autofree char *id = g_strdup_printf("%" G_GUINT64_FORMAT, c->serial);
+  add_string(b, "id", id);
+  add_string(b, "name", c->name);
+  add_string(b, "direction", c->direction);
+  add_string(b, "from", c->from);
+  add_string(b, "to", c->to);
+  add_string(b, "state", call_state_name(c->state));
+  add_int(b, "started", c->started_unix);
+  json_builder_set_member_name(b, "answered");
+  if (c->answered_unix)
+    json_builder_add_int_value(b, c->answered_unix);
+  else
+    json_builder_add_null_value(b);
+  if (c->end_reason)
+    add_string(b, "end_reason", c->end_reason);
+
+  json_builder_set_member_name(b, "browser_leg");
+  json_builder_begin_object(b);
+  add_string(b, "keying", "dtls-srtp");
+  add_string(b, "ice_state", ice_state_name(c->ice_state));
+  add_string(b, "selected_pair", c->selected_pair);
+  add_string(b, "dtls_state", c->profile ? "connected" : c->state == CALL_STATE_ENDED ? "closed" : "handshaking");
+  add_string(b, "dtls_role", c->dtls_role == DTLS_ROLE_CLIENT ? "client" : "server");
+  add_string(b, "profile", c->profile);
+  add_string(b, "local_fingerprint", c->gw->fingerprint_text);
+  add_string(b, "remote_fingerprint", c->remote_fingerprint);
+  json_builder_set_member_name(b, "verified");
+  if (c->profile)
+    json_builder_add_boolean_value(b, c->remote_fingerprint != NULL);
+  else
+    json_builder_add_null_value(b);
+  describe_stats(&c->browser_stats, b);
+  json_builder_end_object(b);
+
+  json_builder_set_member_name(b, "sip_leg");
+  json_builder_add_null_value(b); /* echo: no SIP leg */
+  json_builder_end_object(b);
+}
+
+gboolean
+call_get_stats(const call *c, media_leg_stats *out)
+{
+  *out = c->browser_stats;
+  return TRUE;
 }

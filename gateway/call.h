@@ -4,6 +4,7 @@
  * messages (call_media.c). */
 #pragma once
 #include "gateway/browser_conn.h"
+#include "gateway/media/media_leg.h"
 #include "signalling/sdp/sdp.h"
 
 typedef enum {
@@ -32,3 +33,15 @@ void call_end(call *c, const char *reason, guint sip_status, gboolean tell_page)
 void call_detach_connection(call *c);
 
 const char *call_state_name(call_state state);
+
+/* The call as the admin API shows it: an object with id, name, direction,
+ * from, to, state, times and one object per leg (keying, ICE, DTLS,
+ * fingerprints, packet counters). */
+void call_describe(const call *c, JsonBuilder *b);
+/* The page's name of the call ("c1"). */
+const char *call_name(const call *c);
+guint64 call_serial(const call *c);
+/* The latest packet counters of the browser leg (refreshed every second). */
+gboolean call_get_stats(const call *c, media_leg_stats *out);
+/* Asks the worker for fresh counters (they arrive within a moment). */
+void call_refresh_stats(call *c);

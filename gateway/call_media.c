@@ -101,6 +101,7 @@ on_leg_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
     e->dtls_role = m->dtls_role;
     const fingerprint *fp = dtls_srtp_session_remote_fingerprint(dtls);
     e->remote_fingerprint = fp ? fingerprint_to_string(fp) : NULL;
+    e->dtls_duration_us = media_leg_dtls_duration_us(leg);
     break;
   }
   case MEDIA_LEG_EVENT_MEDIA:
@@ -123,16 +124,20 @@ do_create(gpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree char *trace_name = g_strdup_printf("DTLS.SRTP.%" G_GUINT64_FORMAT, m->serial);
 
-  media_leg_config cfg = {
-    .context = media_worker_context(m->worker),
-    .identity = m->identity,
-    .dtls_role = m->dtls_role,
-    .remote_fingerprints = (const fingerprint *)m->remote_fingerprints->data,
-    .n_remote_fingerprints = m->remote_fingerprints->len,
-    .trace_name = trace_name,
-    .ssrc = m->ssrc,
-    .on_event = on_leg_event,
-    .user_data = m,
+  media_leg_ice_config cfg = {
+    .common = {
+      .context = media_worker_context(m->worker),
+      .ssrc = m->ssrc,
+      .on_event = on_leg_event,
+      .user_data = m,
+    },
+    .dtls = {
+      .identity = m->identity,
+      .role = m->dtls_role,
+      .remote_fingerprints = (const fingerprint *)m->remote_fingerprints->data,
+      .n_remote_fingerprints = m->remote_fingerprints->len,
+      .trace_name = trace_name,
+    },
   };
   cfg.ice.controlling = FALSE; /* the gateway answers the browser's offer */
   cfg.ice.addresses = (const char *const *)m->ice.addresses;
@@ -146,7 +151,7 @@ do_create(gpointer data)
   cfg.ice.turn_password = m->ice.turn_password;
   cfg.ice.consent_freshness = m->ice.consent_freshness;
 
-  m->leg = media_leg_new(&cfg, &error);
+  m->leg = media_leg_new_ice(&cfg, &error);
   if (!m->leg) {
     call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
     e->reason = g_strdup_printf("the gateway could not set up media: %s", error->message);
@@ -228,6 +233,24 @@ do_destroy(gpointer data)
   media_worker_add_calls(m->worker, -1);
   post(e);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+do_stats(gpointer data)
+{
+  call_media *m = data;
+  if (!m->leg)
+    return G_SOURCE_REMOVE;
+  call_media_event *e = event_new(m, CALL_MEDIA_STATS);
+  media_leg_get_stats(m->leg, &e->stats);
+  post(e);
+  return G_SOURCE_REMOVE;
+}
+
+void
+call_media_request_stats(call_media *m)
+{
+  media_worker_invoke(m->worker, do_stats, call_media_ref(m), (GDestroyNotify)call_media_unref);
 }
 
 void

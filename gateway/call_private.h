@@ -30,6 +30,8 @@ void call_media_unref(call_media *m);
 void call_media_create(call_media *m);
 void call_media_add_candidate(call_media *m, const char *candidate /* NULL = end */);
 void call_media_destroy(call_media *m);
+/* Asks the worker for the leg's counters (a CALL_MEDIA_STATS event). */
+void call_media_request_stats(call_media *m);
 
 /* Worker → main: what happened to a leg, delivered on the main thread to
  * call_on_media_event() if the call still exists. */
@@ -41,6 +43,7 @@ typedef enum {
   CALL_MEDIA_FLOWING,
   CALL_MEDIA_FAILED,      /* reason */
   CALL_MEDIA_RELEASED,    /* the leg is gone; stats final */
+  CALL_MEDIA_STATS,       /* stats, on request */
 } call_media_event_type;
 
 typedef struct {
@@ -50,6 +53,7 @@ typedef struct {
   gboolean candidate_end;
   ice_state ice_state;
   dtls_role dtls_role;
+  gint64 dtls_duration_us;     /* SECURED: from the first flight to keys */
   media_leg_stats stats;
 } call_media_event;
 
@@ -74,7 +78,13 @@ struct call {
   char *remote_fingerprint, *profile;
   dtls_role dtls_role;
   char *selected_pair;
+  ice_state ice_state;
   gboolean media_released;
+  const char *direction;     /* "echo", "outbound" (page → SIP), "inbound" (SIP → page) */
+  char *from, *to;
+  gint64 started_unix, answered_unix; /* wall-clock seconds; 0: not yet */
+  char *end_reason;
+  media_leg_stats browser_stats;      /* latest copy from the worker */
 };
 
 /* Delivered on the main thread (call_media.c posts it). */

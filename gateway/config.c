@@ -21,6 +21,11 @@ const config_key config_schema[] = {
     "Address and port of the page's HTTP listener (the page, /ws). Port 0 picks a free port." },
   { "http", "document-root", CONFIG_PATH, "", 0, 0, NULL, FALSE,
     "Folder served over HTTP; empty means the installed web/www, or the source tree's." },
+  { "admin", "listen", CONFIG_LISTEN, "127.0.0.1:8081", 0, 0, NULL, FALSE,
+    "Address and port of the admin API, metrics and dashboard (separate from the page)." },
+  { "admin", "token", CONFIG_STRING, "", 0, 0, NULL, TRUE,
+    "Bearer token every admin request needs. Empty: a random one is generated at first start and "
+    "kept in the state folder (admin-token, mode 0600)." },
   { "browser", "max-message-bytes", CONFIG_UINT, "65536", 1024, 1048576, NULL, FALSE,
     "Largest WebSocket message a page may send; larger ones get an error." },
   { "browser", "max-calls", CONFIG_UINT, "4", 1, 1000, NULL, FALSE,

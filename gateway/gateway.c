@@ -8,6 +8,7 @@
 #include "gateway/call_private.h"
 #include "gateway/media/dtls_srtp.h"
 #include "gateway/media/media_srtp.h"
+#include "gateway/admin.h"
 #include "gateway/sip_ua.h"
 
 static gboolean
@@ -71,8 +72,8 @@ free_ice_settings(gateway_ice_settings *ice)
   g_free(ice->turn_password);
 }
 
-static char *
-state_dir(const config *cfg)
+char *
+gateway_state_dir(const config *cfg)
 {
   const char *dir = config_get_string(cfg, "general", "state-dir");
   if (*dir)
@@ -88,7 +89,7 @@ gateway_load_identity(const config *cfg, GError **error)
   if (*cert)
     return identity_load_files(cert, key, error);
 
-  g_autofree char *dir = state_dir(cfg);
+  g_autofree char *dir = gateway_state_dir(cfg);
   gboolean created = FALSE;
   identity *id = identity_load_or_create(dir, g_get_real_time() / G_USEC_PER_SEC, &created, error);
   if (id && created)
@@ -98,8 +99,8 @@ gateway_load_identity(const config *cfg, GError **error)
 
 /* The source tree's web/www when this binary runs from its build tree, else
  * the installed copy. */
-static char *
-document_root(const config *cfg)
+char *
+gateway_document_root(const config *cfg)
 {
   const char *root = config_get_string(cfg, "http", "document-root");
   if (*root)
@@ -121,6 +122,9 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
   gw->loop = g_main_loop_ref(loop);
   gw->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   gw->connections = g_hash_table_new(NULL, NULL);
+  gw->started_us = g_get_monotonic_time();
+  gw->counters.calls_by_kind = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  gw->counters.failures_by_reason = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
   gw->identity = gateway_load_identity(cfg, error);
   if (!gw->identity)
@@ -137,7 +141,7 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
   guint16 port = 0;
   const char *reason = NULL;
   config_parse_listen(config_get_string(cfg, "http", "listen"), &host, &port, &reason);
-  g_autofree char *root = document_root(cfg);
+  g_autofree char *root = gateway_document_root(cfg);
   http_server_options http = {
     .host = host,
     .port = port,
@@ -151,12 +155,37 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
     g_set_error(error, local->domain, local->code, "http.listen: %s", local->message);
     return NULL;
   }
+  if (!admin_start(gw, error))
+    return NULL;
+  gw->stats_timer = g_timeout_source_new_seconds(1);
+  g_source_set_callback(gw->stats_timer, on_stats_timer, gw, NULL);
+  g_source_attach(gw->stats_timer, NULL);
   gw->sip = sip_ua_new(gw, &local);
   if (!gw->sip) {
     g_set_error(error, local->domain, local->code, "sip.listen: %s", local->message);
     return NULL;
   }
   return g_steal_pointer(&gw);
+}
+
+const double gateway_dtls_bucket_bounds[GATEWAY_DTLS_BUCKETS] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, G_MAXDOUBLE };
+
+void
+gateway_count(GHashTable *table, const char *key)
+{
+  gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(table, key));
+  g_hash_table_insert(table, g_strdup(key), GSIZE_TO_POINTER(n + 1));
+}
+
+/* Every second: fresh media counters for the admin side. */
+static gboolean
+on_stats_timer(gpointer data)
+{
+  gateway *gw = data;
+  g_autoptr(GPtrArray) calls = gateway_table_values(gw->calls);
+  for (guint i = 0; i < calls->len; i++)
+    call_refresh_stats(calls->pdata[i]);
+  return G_SOURCE_CONTINUE;
 }
 
 GPtrArray *
@@ -188,6 +217,11 @@ gateway_free(gateway *gw)
 {
   if (!gw)
     return;
+  if (gw->stats_timer) {
+    g_source_destroy(gw->stats_timer);
+    g_source_unref(gw->stats_timer);
+  }
+  admin_stop(gw);
   /* Pages first: their calls end and their media is released. */
   if (gw->connections)
     browser_conn_close_all(gw);
@@ -213,6 +247,10 @@ gateway_free(gateway *gw)
   if (gw->connections)
     g_hash_table_unref(gw->connections);
   call_media_set_gateway(NULL);
+  if (gw->counters.calls_by_kind)
+    g_hash_table_unref(gw->counters.calls_by_kind);
+  if (gw->counters.failures_by_reason)
+    g_hash_table_unref(gw->counters.failures_by_reason);
   free_ice_settings(&gw->ice);
   if (gw->ice_servers)
     json_node_unref(gw->ice_servers);

@@ -12,13 +12,26 @@
 typedef struct call call;
 typedef struct sip_ua sip_ua;
 
+#define GATEWAY_DTLS_BUCKETS 8
+extern const double gateway_dtls_bucket_bounds[GATEWAY_DTLS_BUCKETS]; /* seconds; last is +Inf */
+
 typedef struct {
   guint64 calls_total;
+  GHashTable *calls_by_kind;     /* "direction keying" -> guint64 count (GUINT_TO_POINTER) */
   guint64 calls_failed;
+  GHashTable *failures_by_reason; /* short reason -> count */
   guint64 fingerprint_mismatches;
+  guint64 dtls_handshakes;
+  guint64 dtls_buckets[GATEWAY_DTLS_BUCKETS];
+  double dtls_seconds_sum;
+  /* Of released calls; active calls add their live counters. */
+  guint64 packets_relayed, bytes_relayed, srtp_auth_drops, srtp_replay_drops;
   guint64 ws_connections_total;
   guint64 ws_errors_sent;
 } gateway_counters;
+
+/* Counts one more of KEY in TABLE. */
+void gateway_count(GHashTable *table, const char *key);
 
 /* ICE settings every browser leg uses. */
 typedef struct {
@@ -46,7 +59,17 @@ typedef struct gateway {
   GHashTable *connections; /* browser_conn set */
   guint64 next_serial;
   gateway_counters counters;
+  gint64 started_us;       /* monotonic start time, for uptime */
+  GSource *stats_timer;    /* refreshes every call's media counters */
+  struct http_api_server *admin;
+  char *admin_token;
+  char *admin_token_file;
 } gateway;
+
+/* The state folder: [general] state-dir, or $XDG_STATE_HOME/rtc2sip. Caller frees. */
+char *gateway_state_dir(const config *cfg);
+/* The folder served at / of the page listener. Caller frees. */
+char *gateway_document_root(const config *cfg);
 
 /* The configured identity, or the one kept in the state folder (created on
  * first use). */

@@ -1,49 +1,62 @@
-/* A browser media leg: ICE + DTLS-SRTP + SRTP (see media_leg.h). */
+/* What every media leg shares: DTLS-SRTP glue, SRTP contexts, the receive
+ * and forward path (see media_leg.h). The transports are media_leg_ice.c
+ * and media_leg_rtp.c. */
 #define G_LOG_DOMAIN "rtc2sip-media"
-#include "gateway/media/media_leg.h"
+#include "gateway/media/media_leg_private.h"
 
 #include <errno.h>
 #include <string.h>
 
 #include "gateway/media/rtp_demux.h"
 
-/* Room for the largest datagram we relay plus the SRTP tag growth. */
-#define MEDIA_PACKET_MAX 1500
-#define MEDIA_PACKET_ROOM (MEDIA_PACKET_MAX + 64)
-
-struct media_leg {
-  GMainContext *context;
-  ice_session *ice;
-  dtls_srtp_session *dtls;
-  media_srtp *srtp_in, *srtp_out;
-  media_leg *peer;
-  guint32 ssrc;
-  GSource *dtls_timer;
-  gboolean failed, media_seen;
-  media_leg_event_func on_event;
-  gpointer user_data;
-  media_leg_stats stats;
-  guint8 scratch[MEDIA_PACKET_ROOM];
-};
-
-static void
-emit(media_leg *leg, const media_leg_event *event)
+void
+media_leg_emit(media_leg *leg, const media_leg_event *event)
 {
   if (leg->on_event)
     leg->on_event(leg, event, leg->user_data);
 }
 
-static void
-fail(media_leg *leg, const char *reason)
+void
+media_leg_fail(media_leg *leg, const char *reason)
 {
   if (leg->failed)
     return;
   leg->failed = TRUE;
   media_leg_event ev = { .type = MEDIA_LEG_EVENT_FAILED, .reason = reason };
-  emit(leg, &ev);
+  media_leg_emit(leg, &ev);
+}
+
+media_leg *
+media_leg_alloc(const media_leg_common *common, const media_transport_ops *ops)
+{
+  media_leg *leg = g_new0(media_leg, 1);
+  leg->context = common->context;
+  leg->ssrc = common->ssrc;
+  leg->on_event = common->on_event;
+  leg->user_data = common->user_data;
+  leg->ops = ops;
+  return leg;
 }
 
 static void dtls_schedule(media_leg *leg);
+
+/* Installs fresh SRTP contexts (replacing any). Returns FALSE with ERROR. */
+static gboolean
+install_keys(media_leg *leg, media_srtp_suite suite, const guint8 *local_key, gsize local_len,
+             const guint8 *remote_key, gsize remote_len, GError **error)
+{
+  g_autoptr(media_srtp) in = media_srtp_new(suite, remote_key, remote_len, FALSE, error);
+  if (!in)
+    return FALSE;
+  g_autoptr(media_srtp) out = media_srtp_new(suite, local_key, local_len, TRUE, error);
+  if (!out)
+    return FALSE;
+  media_srtp_free(leg->srtp_in);
+  media_srtp_free(leg->srtp_out);
+  leg->srtp_in = g_steal_pointer(&in);
+  leg->srtp_out = g_steal_pointer(&out);
+  return TRUE;
+}
 
 /* Sends what the DTLS core queued, handles its events, re-arms its timer. */
 static void
@@ -54,7 +67,7 @@ dtls_flush(media_leg *leg)
   dtls_srtp_event ev;
 
   while (dtls_srtp_session_pop_datagram(leg->dtls, buf, sizeof buf, &len))
-    ice_session_send(leg->ice, buf, len);
+    leg->ops->send(leg, MEDIA_COMPONENT_RTP, buf, len);
 
   while (dtls_srtp_session_poll_event(leg->dtls, &ev)) {
     if (ev.type == DTLS_SRTP_EVENT_CONNECTED) {
@@ -62,24 +75,23 @@ dtls_flush(media_leg *leg)
       g_autoptr(GError) error = NULL;
       media_srtp_suite suite;
       if (media_srtp_suite_from_profile(keys->profile, &suite) < 0) {
-        fail(leg, "DTLS negotiated no SRTP profile");
+        media_leg_fail(leg, "DTLS negotiated no SRTP profile");
         return;
       }
-      leg->srtp_in = media_srtp_new(suite, keys->remote_key, keys->remote_key_len, FALSE, &error);
-      if (leg->srtp_in)
-        leg->srtp_out = media_srtp_new(suite, keys->local_key, keys->local_key_len, TRUE, &error);
-      if (!leg->srtp_out) {
+      if (!install_keys(leg, suite, keys->local_key, keys->local_key_len, keys->remote_key,
+                        keys->remote_key_len, &error)) {
         g_warning("cannot key SRTP: %s", error->message);
-        fail(leg, "SRTP could not be keyed");
+        media_leg_fail(leg, "SRTP could not be keyed");
         return;
       }
+      leg->dtls_connected_us = g_get_monotonic_time();
       media_leg_event out = { .type = MEDIA_LEG_EVENT_SECURED };
-      emit(leg, &out);
+      media_leg_emit(leg, &out);
     } else if (ev.type == DTLS_SRTP_EVENT_FAILED) {
-      fail(leg, ev.reason ? ev.reason : "DTLS handshake failed");
+      media_leg_fail(leg, ev.reason ? ev.reason : "DTLS handshake failed");
       return;
     } else if (ev.type == DTLS_SRTP_EVENT_CLOSED) {
-      fail(leg, "the browser closed DTLS");
+      media_leg_fail(leg, "the peer closed DTLS");
       return;
     }
   }
@@ -114,47 +126,88 @@ dtls_schedule(media_leg *leg)
   g_source_attach(leg->dtls_timer, leg->context);
 }
 
+gboolean
+media_leg_init_dtls(media_leg *leg, const media_leg_dtls_config *config, GError **error)
+{
+  dtls_srtp_config dc = {
+    .role = config->role,
+    .identity = config->identity,
+    .remote_fingerprints = config->remote_fingerprints,
+    .n_remote_fingerprints = config->n_remote_fingerprints,
+    .trace_name = config->trace_name,
+    .mtu = 1200,
+  };
+  leg->dtls = dtls_srtp_session_new(&dc, error);
+  return leg->dtls != NULL;
+}
+
+void
+media_leg_start_dtls(media_leg *leg)
+{
+  if (!leg->dtls || dtls_srtp_session_state(leg->dtls) != DTLS_SRTP_NEW)
+    return;
+  if (!leg->dtls_started_us)
+    leg->dtls_started_us = g_get_monotonic_time();
+  dtls_srtp_session_start(leg->dtls, g_get_monotonic_time());
+  dtls_flush(leg);
+}
+
+gint64
+media_leg_dtls_duration_us(const media_leg *leg)
+{
+  return leg->dtls_connected_us ? leg->dtls_connected_us - leg->dtls_started_us : 0;
+}
+
 /* Protects and sends a packet that another leg decrypted into BUF (which has
  * MEDIA_PACKET_ROOM bytes of room). */
 static void
 forward(media_leg *to, guint8 *buf, gsize len, gboolean rtcp)
 {
-  if (!to || !to->srtp_out) {
-    if (to)
-      to->stats.dropped++;
+  if (!to)
     return;
-  }
-  if (to->ssrc) {
+  if (to->ssrc && len >= (rtcp ? 8u : 12u)) {
     guint32 be = GUINT32_TO_BE(to->ssrc);
     memcpy(buf + (rtcp ? 4 : 8), &be, 4);
   }
-  int rc = rtcp ? media_srtp_protect_rtcp(to->srtp_out, buf, &len, MEDIA_PACKET_ROOM)
-                : media_srtp_protect(to->srtp_out, buf, &len, MEDIA_PACKET_ROOM);
-  if (rc < 0) {
-    to->stats.srtp_other_fail++;
+  if (to->srtp_out) {
+    int rc = rtcp ? media_srtp_protect_rtcp(to->srtp_out, buf, &len, MEDIA_PACKET_ROOM)
+                  : media_srtp_protect(to->srtp_out, buf, &len, MEDIA_PACKET_ROOM);
+    if (rc < 0) {
+      to->stats.srtp_other_fail++;
+      return;
+    }
+  } else if (to->dtls) {
+    to->stats.dropped++; /* DTLS not done yet: nothing goes out in the clear */
     return;
   }
-  if (ice_session_send(to->ice, buf, len) > 0) {
+  if (to->ops->send(to, rtcp ? MEDIA_COMPONENT_RTCP : MEDIA_COMPONENT_RTP, buf, len) > 0) {
     if (rtcp)
       to->stats.rtcp_out++;
     else
       to->stats.rtp_out++;
     to->stats.bytes_out += len;
+    to->stats.last_out_us = g_get_monotonic_time();
   }
 }
 
-static void
-on_receive(const guint8 *data, gsize len, gpointer user_data)
+void
+media_leg_receive(media_leg *leg, media_component component, const guint8 *data, gsize len)
 {
-  media_leg *leg = user_data;
   rtp_demux_kind kind = rtp_demux_classify(data, len);
 
   if (kind == RTP_DEMUX_DTLS) {
-    dtls_srtp_session_feed(leg->dtls, g_get_monotonic_time(), data, len);
-    dtls_flush(leg);
+    if (leg->dtls && component == MEDIA_COMPONENT_RTP) {
+      if (!leg->dtls_started_us)
+        leg->dtls_started_us = g_get_monotonic_time();
+      dtls_srtp_session_feed(leg->dtls, g_get_monotonic_time(), data, len);
+      dtls_flush(leg);
+    } else {
+      leg->stats.dropped++;
+    }
     return;
   }
-  if ((kind != RTP_DEMUX_RTP && kind != RTP_DEMUX_RTCP) || !leg->srtp_in || len > MEDIA_PACKET_MAX) {
+  if ((kind != RTP_DEMUX_RTP && kind != RTP_DEMUX_RTCP) || len > MEDIA_PACKET_MAX ||
+      (leg->dtls && !leg->srtp_in)) {
     leg->stats.dropped++;
     return;
   }
@@ -164,18 +217,21 @@ on_receive(const guint8 *data, gsize len, gpointer user_data)
     return;
   }
   memcpy(leg->scratch, data, len);
-  int rc = rtcp ? media_srtp_unprotect_rtcp(leg->srtp_in, leg->scratch, &len)
-                : media_srtp_unprotect(leg->srtp_in, leg->scratch, &len);
-  if (rc < 0) {
-    if (rc == -EBADMSG)
-      leg->stats.srtp_auth_fail++;
-    else if (rc == -EALREADY)
-      leg->stats.srtp_replay_fail++;
-    else
-      leg->stats.srtp_other_fail++;
-    return;
+  if (leg->srtp_in) {
+    int rc = rtcp ? media_srtp_unprotect_rtcp(leg->srtp_in, leg->scratch, &len)
+                  : media_srtp_unprotect(leg->srtp_in, leg->scratch, &len);
+    if (rc < 0) {
+      if (rc == -EBADMSG)
+        leg->stats.srtp_auth_fail++;
+      else if (rc == -EALREADY)
+        leg->stats.srtp_replay_fail++;
+      else
+        leg->stats.srtp_other_fail++;
+      return;
+    }
   }
   leg->stats.bytes_in += len;
+  leg->stats.last_in_us = g_get_monotonic_time();
   if (rtcp) {
     leg->stats.rtcp_in++;
   } else {
@@ -183,70 +239,17 @@ on_receive(const guint8 *data, gsize len, gpointer user_data)
     if (!leg->media_seen) {
       leg->media_seen = TRUE;
       media_leg_event ev = { .type = MEDIA_LEG_EVENT_MEDIA };
-      emit(leg, &ev);
+      media_leg_emit(leg, &ev);
     }
   }
   forward(leg->peer, leg->scratch, len, rtcp);
 }
 
-static void
-on_candidate(const char *candidate, gpointer user_data)
+int
+media_leg_set_sdes(media_leg *leg, media_srtp_suite suite, const guint8 *local_key, gsize local_len,
+                   const guint8 *remote_key, gsize remote_len, GError **error)
 {
-  media_leg_event ev = { .type = MEDIA_LEG_EVENT_CANDIDATE, .candidate = candidate };
-  emit(user_data, &ev);
-}
-
-static void
-on_ice_state(ice_state state, gpointer user_data)
-{
-  media_leg *leg = user_data;
-  media_leg_event ev = { .type = MEDIA_LEG_EVENT_ICE_STATE, .ice_state = state };
-  emit(leg, &ev);
-  if (state == ICE_STATE_CONNECTED && dtls_srtp_session_state(leg->dtls) == DTLS_SRTP_NEW) {
-    dtls_srtp_session_start(leg->dtls, g_get_monotonic_time());
-    dtls_flush(leg);
-  } else if (state == ICE_STATE_FAILED) {
-    fail(leg, dtls_srtp_session_state(leg->dtls) == DTLS_SRTP_CONNECTED
-                  ? "ICE consent lost: the browser stopped answering"
-                  : "ICE failed: no network path to the browser");
-  }
-}
-
-media_leg *
-media_leg_new(const media_leg_config *config, GError **error)
-{
-  media_leg *leg = g_new0(media_leg, 1);
-  leg->context = config->context;
-  leg->ssrc = config->ssrc;
-  leg->on_event = config->on_event;
-  leg->user_data = config->user_data;
-
-  dtls_srtp_config dc = {
-    .role = config->dtls_role,
-    .identity = config->identity,
-    .remote_fingerprints = config->remote_fingerprints,
-    .n_remote_fingerprints = config->n_remote_fingerprints,
-    .trace_name = config->trace_name,
-    .mtu = 1200,
-  };
-  leg->dtls = dtls_srtp_session_new(&dc, error);
-  if (!leg->dtls) {
-    media_leg_free(leg);
-    return NULL;
-  }
-
-  ice_session_config ic = config->ice;
-  ic.context = config->context;
-  ic.callbacks.on_candidate = on_candidate;
-  ic.callbacks.on_state = on_ice_state;
-  ic.callbacks.on_receive = on_receive;
-  ic.user_data = leg;
-  leg->ice = ice_session_new(&ic, error);
-  if (!leg->ice) {
-    media_leg_free(leg);
-    return NULL;
-  }
-  return leg;
+  return install_keys(leg, suite, local_key, local_len, remote_key, remote_len, error) ? 0 : -EINVAL;
 }
 
 void
@@ -259,7 +262,8 @@ media_leg_free(media_leg *leg)
     g_source_destroy(leg->dtls_timer);
     g_source_unref(leg->dtls_timer);
   }
-  ice_session_free(leg->ice);
+  if (leg->ops && leg->ops->free)
+    leg->ops->free(leg);
   dtls_srtp_session_free(leg->dtls);
   media_srtp_free(leg->srtp_in);
   media_srtp_free(leg->srtp_out);
@@ -272,50 +276,20 @@ media_leg_set_peer(media_leg *leg, media_leg *peer)
   leg->peer = peer;
 }
 
-const char *
-media_leg_local_ufrag(const media_leg *leg)
-{
-  return ice_session_local_ufrag(leg->ice);
-}
-
-const char *
-media_leg_local_pwd(const media_leg *leg)
-{
-  return ice_session_local_pwd(leg->ice);
-}
-
-int
-media_leg_set_remote_credentials(media_leg *leg, const char *ufrag, const char *pwd)
-{
-  return ice_session_set_remote_credentials(leg->ice, ufrag, pwd);
-}
-
-int
-media_leg_add_remote_candidate(media_leg *leg, const char *candidate, const char **reason)
-{
-  return ice_session_add_remote_candidate(leg->ice, candidate, reason);
-}
-
-void
-media_leg_remote_gathering_done(media_leg *leg)
-{
-  ice_session_remote_gathering_done(leg->ice);
-}
-
 void
 media_leg_get_stats(const media_leg *leg, media_leg_stats *out)
 {
   *out = leg->stats;
+  media_srtp_stats s;
+  if (leg->srtp_in) {
+    media_srtp_get_stats(leg->srtp_in, &s);
+    out->srtp_auth_fail = s.auth_failures;
+    out->srtp_replay_fail = s.replay_drops;
+  }
 }
 
 dtls_srtp_session *
 media_leg_dtls(media_leg *leg)
 {
   return leg->dtls;
-}
-
-char *
-media_leg_selected_pair(media_leg *leg)
-{
-  return ice_session_selected_pair(leg->ice);
 }

@@ -423,3 +423,11 @@ browser_json_object_end(browser_json_object *o)
 {
   g_string_append_c(o->buf, '}');
 }
+
+char *
+browser_json_to_string(const JsonNode *node)
+{
+  GString *out = g_string_new(NULL);
+  browser_json_append_node(out, node);
+  return g_string_free(out, FALSE);
+}

@@ -240,3 +240,9 @@ void browser_session_send_error(browser_session *s, const JsonNode *id, const ch
  * would do). */
 void browser_session_refuse(browser_session *s, const browser_request *r, browser_error_code code,
                             const char *message);
+
+/* Strict JSON text (RFC 8259) of NODE, with the writer every gateway→page
+ * message uses: control characters escaped, invalid UTF-8 repaired,
+ * non-finite numbers written as null. The admin API uses it too. Caller
+ * frees. */
+char *browser_json_to_string(const JsonNode *node);

@@ -1,0 +1,42 @@
+/* Internals of the media leg shared by its transports. */
+#pragma once
+#include "gateway/media/media_leg.h"
+
+/* Room for the largest datagram we relay plus the SRTP tag growth. */
+#define MEDIA_PACKET_MAX 1500
+#define MEDIA_PACKET_ROOM (MEDIA_PACKET_MAX + 64)
+
+typedef enum { MEDIA_COMPONENT_RTP, MEDIA_COMPONENT_RTCP } media_component;
+
+typedef struct {
+  /* Sends one datagram on COMPONENT; returns bytes sent or a negative errno. */
+  int (*send)(media_leg *leg, media_component component, const guint8 *buf, gsize len);
+  void (*free)(media_leg *leg);
+} media_transport_ops;
+
+struct media_leg {
+  GMainContext *context;
+  const media_transport_ops *ops;
+  gpointer transport;             /* ice_session or media_rtp_transport */
+  dtls_srtp_session *dtls;
+  media_srtp *srtp_in, *srtp_out;
+  media_leg *peer;
+  guint32 ssrc;
+  GSource *dtls_timer;
+  gint64 dtls_started_us, dtls_connected_us;
+  gboolean failed, media_seen;
+  media_leg_event_func on_event;
+  gpointer user_data;
+  media_leg_stats stats;
+  guint8 scratch[MEDIA_PACKET_ROOM];
+};
+
+void media_leg_emit(media_leg *leg, const media_leg_event *event);
+void media_leg_fail(media_leg *leg, const char *reason);
+/* A datagram arrived on COMPONENT (from the transport's receive path). */
+void media_leg_receive(media_leg *leg, media_component component, const guint8 *data, gsize len);
+/* Creates the DTLS session (not started). */
+gboolean media_leg_init_dtls(media_leg *leg, const media_leg_dtls_config *config, GError **error);
+/* Starts the DTLS handshake (client) or readiness (server). */
+void media_leg_start_dtls(media_leg *leg);
+media_leg *media_leg_alloc(const media_leg_common *common, const media_transport_ops *ops);
