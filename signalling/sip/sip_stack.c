@@ -454,6 +454,21 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
         sip_message_unsupported(msg, stack->cfg.supported, uns);
         hdrs[1] = uns->str;
       }
+      if (!sip_message_header(msg, SIP_HDR_VIA)) {
+        /* the Request-Line stopped the parse (505, bad URI): read the
+         * headers behind a neutral Request-Line to address the answer */
+        gsize len;
+        const char *data = g_bytes_get_data(message, &len);
+        const char *eol = memchr(data, '\n', len);
+        if (eol) {
+          g_autoptr(GString) patched = g_string_new("OPTIONS sip:invalid SIP/2.0\r\n");
+          g_string_append_len(patched, eol + 1, (gssize)(len - (gsize)(eol + 1 - data)));
+          g_autoptr(GBytes) pb = g_string_free_to_bytes(g_steal_pointer(&patched));
+          sip_message_clear(msg);
+          if (sip_message_parse_bytes(msg, pb, framing, NULL, NULL) < 0)
+            sip_message_clear(msg);
+        }
+      }
       reply_stateless(stack, from, msg, err.status, err.reason, err.status == 420 ? hdrs : NULL);
     }
     sip_message_free(msg);
