@@ -429,7 +429,8 @@ metrics(gateway *gw, http_api_response *resp)
 static void
 dashboard(gateway *gw, http_api_response *resp)
 {
-  g_autofree char *path = g_build_filename(gateway_document_root(gw->cfg), "admin", "index.html", NULL);
+  g_autofree char *dir = gateway_admin_root();
+  g_autofree char *path = g_build_filename(dir, "index.html", NULL);
   g_autofree char *html = NULL;
   gsize len = 0;
   if (!g_file_get_contents(path, &html, &len, NULL)) {

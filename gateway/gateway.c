@@ -114,6 +114,36 @@ gateway_document_root(const config *cfg)
   return g_build_filename(RTC2SIP_SRCDIR, "web", "www", NULL);
 }
 
+const double gateway_dtls_bucket_bounds[GATEWAY_DTLS_BUCKETS] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, G_MAXDOUBLE };
+
+void
+gateway_count(GHashTable *table, const char *key)
+{
+  gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(table, key));
+  g_hash_table_insert(table, g_strdup(key), GSIZE_TO_POINTER(n + 1));
+}
+
+/* Every second: fresh media counters for the admin side. */
+static gboolean
+on_stats_timer(gpointer data)
+{
+  gateway *gw = data;
+  g_autoptr(GPtrArray) calls = gateway_table_values(gw->calls);
+  for (guint i = 0; i < calls->len; i++)
+    call_refresh_stats(calls->pdata[i]);
+  return G_SOURCE_CONTINUE;
+}
+
+char *
+gateway_admin_root(void)
+{
+  g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+  g_autofree char *installed = g_build_filename(RTC2SIP_DATADIR, "admin", NULL);
+  if ((!exe || !g_str_has_prefix(exe, RTC2SIP_BUILDDIR "/")) && g_file_test(installed, G_FILE_TEST_IS_DIR))
+    return g_steal_pointer(&installed);
+  return g_build_filename(RTC2SIP_SRCDIR, "web", "admin", NULL);
+}
+
 gateway *
 gateway_new(config *cfg, GMainLoop *loop, GError **error)
 {
@@ -166,26 +196,6 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
     return NULL;
   }
   return g_steal_pointer(&gw);
-}
-
-const double gateway_dtls_bucket_bounds[GATEWAY_DTLS_BUCKETS] = { 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, G_MAXDOUBLE };
-
-void
-gateway_count(GHashTable *table, const char *key)
-{
-  gsize n = GPOINTER_TO_SIZE(g_hash_table_lookup(table, key));
-  g_hash_table_insert(table, g_strdup(key), GSIZE_TO_POINTER(n + 1));
-}
-
-/* Every second: fresh media counters for the admin side. */
-static gboolean
-on_stats_timer(gpointer data)
-{
-  gateway *gw = data;
-  g_autoptr(GPtrArray) calls = gateway_table_values(gw->calls);
-  for (guint i = 0; i < calls->len; i++)
-    call_refresh_stats(calls->pdata[i]);
-  return G_SOURCE_CONTINUE;
 }
 
 GPtrArray *

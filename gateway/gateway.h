@@ -71,6 +71,10 @@ char *gateway_state_dir(const config *cfg);
 /* The folder served at / of the page listener. Caller frees. */
 char *gateway_document_root(const config *cfg);
 
+/* The folder of the admin dashboard (web/admin in the source tree, or the
+ * installed copy). Caller frees. */
+char *gateway_admin_root(void);
+
 /* The configured identity, or the one kept in the state folder (created on
  * first use). */
 identity *gateway_load_identity(const config *cfg, GError **error);

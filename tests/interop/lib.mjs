@@ -46,7 +46,11 @@ export function workDir() {
 // Returns { proc, url, port, log(), waitFor(re, ms), stop() }.
 export async function startGateway(sets = [], { work = workDir(), verbose = false, binary = RTC2SIP } = {}) {
   const port = await freePort();
-  const args = ['--set', `http.listen=127.0.0.1:${port}`, ...sets.flatMap(s => ['--set', s])];
+  const adminPort = await freePort();
+  const sipPort = await freePort();
+  const args = ['--set', `http.listen=127.0.0.1:${port}`, '--set', `admin.listen=127.0.0.1:${adminPort}`,
+    '--set', `sip.listen=udp:127.0.0.1:${sipPort}, tcp:127.0.0.1:${sipPort}`,
+    ...sets.flatMap(s => ['--set', s])];
   if (verbose) args.push('--verbose');
   const env = { ...process.env, XDG_STATE_HOME: path.join(work, 'state') };
   const proc = spawn(binary, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -55,7 +59,9 @@ export async function startGateway(sets = [], { work = workDir(), verbose = fals
   proc.stderr.on('data', d => { out += d; });
   const exited = new Promise(r => proc.on('exit', (code, signal) => r({ code, signal })));
   const gw = {
-    proc, port, url: `http://127.0.0.1:${port}/`, work,
+    proc, port, url: `http://127.0.0.1:${port}/`, work, sipPort, adminPort,
+    adminUrl: `http://127.0.0.1:${adminPort}/`,
+    adminToken: () => fs.readFileSync(path.join(work, 'state', 'rtc2sip', 'admin-token'), 'utf8').trim(),
     log: () => out,
     async waitFor(re, ms = 10000) {
       const end = Date.now() + ms;
