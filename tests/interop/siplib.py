@@ -72,7 +72,9 @@ class Gateway:
         self.work = tempfile.mkdtemp(prefix="rtc2sip-sip-")
         self.sip_port = free_port()
         self.http_port = free_port(udp_too=False)
+        self.admin_port = free_port(udp_too=False)
         args = [RTC2SIP, "--set", f"http.listen=127.0.0.1:{self.http_port}",
+                "--set", f"admin.listen=127.0.0.1:{self.admin_port}",
                 "--set", f"sip.listen=udp:127.0.0.1:{self.sip_port}, tcp:127.0.0.1:{self.sip_port}, "
                          f"tls:127.0.0.1:{self.sip_port + 1}"]
         for s in sets:
@@ -169,9 +171,10 @@ def header(msg, name):
 
 
 class Udp:
-    def __init__(self):
+    def __init__(self, port=None):
         self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.s.bind(("127.0.0.1", 0))
+        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.s.bind(("127.0.0.1", port or 0))
         self.port = self.s.getsockname()[1]
 
     def send(self, data, port):

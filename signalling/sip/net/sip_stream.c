@@ -182,6 +182,10 @@ gboolean sip_conn_received(sip_conn *c, const guint8 *data, gsize len) {
     t->stats.framing_errors++;
     g_info("%s connection from %s:%u: framing error (%s); closing", sip_transport_name(c->kind),
            c->peer.host, c->peer.port, err.reason ? err.reason : "broken stream");
+    /* Answers to the messages framed before the error go out first (as far
+     * as the socket takes them now). */
+    if (c->state == SIP_CONN_OPEN)
+      (void)(c->tls ? sip_tls_conn_flush(c) : tcp_flush(c));
     sip_conn_close(c, 0, err.reason);
     return FALSE;
   }
