@@ -317,7 +317,9 @@ parse_inner(const char *p, const char *end, sdes_crypto_attr *a, const char **re
   if (p == s)
     FAIL("SDES crypto attribute has no crypto suite");
   gsize name_len = MIN((gsize)(p - s), (gsize)SDES_SUITE_NAME_MAX);
-  memcpy(a->suite_name, s, name_len);
+  /* Kept for logs: nothing unprintable from the network goes into them. */
+  for (gsize i = 0; i < name_len; i++)
+    a->suite_name[i] = s[i] > 0x20 && s[i] < 0x7f ? s[i] : '?';
   a->suite_name[name_len] = '\0';
   a->suite_known = sdes_suite_from_name(s, (gsize)(p - s), &a->suite) == 0;
   while (p < end && is_space(*p))

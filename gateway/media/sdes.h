@@ -53,7 +53,7 @@ typedef struct {
   guint32 tag; /* 1*9DIGIT */
   gboolean suite_known;
   media_srtp_suite suite;                /* when suite_known */
-  char suite_name[SDES_SUITE_NAME_MAX + 1]; /* as written in the offer */
+  char suite_name[SDES_SUITE_NAME_MAX + 1]; /* as offered; unprintables → '?' */
   guint n_keys;                          /* >= 1 when suite_known */
   sdes_key_param keys[SDES_MAX_KEY_PARAMS];
   /* Session parameters. */
@@ -102,7 +102,8 @@ int sdes_crypto_generate(media_srtp_suite suite, guint32 tag, sdes_crypto_attr *
  * attributes (in the offer's order, which is the offerer's preference) whose
  * suite is in ALLOWED (a set; its order does not matter) and which
  * sdes_crypto_supported accepts. The answer must keep the chosen offer's
- * tag. Returns 0 with *CHOSEN set, or -ENOENT with *REASON (optional) set to
+ * tag: the answer line is sdes_crypto_generate(offers[*CHOSEN].suite,
+ * offers[*CHOSEN].tag, &answer). Returns 0 with *CHOSEN set, or -ENOENT with *REASON (optional) set to
  * a static sentence for a 488 Warning: the reason of the first rejected
  * offer with an allowed suite, else "none of the offered SRTP crypto suites
  * is enabled". */

@@ -161,6 +161,8 @@ test_aliases_and_unknown_suites(void)
   g_assert_cmpint(sdes_crypto_format(&a, out, sizeof out), ==, -EINVAL);
   g_assert_cmpint(sdes_crypto_format_redacted(&a, out, sizeof out), >, 0);
   g_assert_cmpstr(out, ==, "3 F8_128_HMAC_SHA1_80 inline:<redacted>");
+  g_assert_cmpint(sdes_crypto_parse("4 X\001\x7fY k:v", 10, &a, NULL), ==, 0);
+  g_assert_cmpstr(a.suite_name, ==, "X??Y");
   g_assert_cmpint(parse("4 SEED_128_GCM_96 whatever:else KDR=99", &a, NULL), ==, 0);
   g_assert_false(a.suite_known);
   /* Names are case-sensitive (RFC 4568 registers them upper case). */
