@@ -38,6 +38,21 @@ static const struct {
 };
 
 gboolean
+sdp_codec_static(guint pt, sdp_codec *out)
+{
+  memset(out, 0, sizeof(*out));
+  out->pt = pt;
+  for (guint i = 0; i < G_N_ELEMENTS(static_pts); i++)
+    if (static_pts[i].pt == pt) {
+      out->encoding = static_pts[i].encoding;
+      out->clock_rate = static_pts[i].clock_rate;
+      out->channels = static_pts[i].channels;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+gboolean
 sdp_media_codec(const sdp_media *m, guint pt, sdp_codec *out)
 {
   const sdp_rtpmap *r = sdp_media_rtpmap(m, pt);

@@ -28,6 +28,9 @@ const sdp_codec *sdp_codec_default_audio(guint *n);
  * fmtp for PT). FALSE when PT has no known meaning. */
 gboolean sdp_media_codec(const sdp_media *m, guint pt, sdp_codec *out);
 
+/* The RFC 3551 static meaning of PT (fmtp NULL). FALSE when PT has none. */
+gboolean sdp_codec_static(guint pt, sdp_codec *out);
+
 /* Same codec? Encoding name in any case, equal clock rate, equal channel
  * count (0 read as 1). */
 gboolean sdp_codec_matches(const sdp_codec *a, const sdp_codec *b);
