@@ -215,6 +215,8 @@ initial_invite_result(sip_stack *stack, gint64 now, sip_dialog *d, sip_txn *txn,
   if (status < 200) {
     if (status > 100 && ids.to_tag.len && d->state == SIP_DIALOG_CALLING) {
       const sip_header *to = sip_message_header(msg, SIP_HDR_TO);
+      if (!to)
+        return;
       d->state = SIP_DIALOG_EARLY;
       d->remote_tag = sip_slice_dup(ids.to_tag);
       g_free(d->remote_hdr);
@@ -233,6 +235,8 @@ initial_invite_result(sip_stack *stack, gint64 now, sip_dialog *d, sip_txn *txn,
       return;
     }
     const sip_header *to = sip_message_header(msg, SIP_HDR_TO);
+    if (!to)
+      return;
     g_free(d->remote_tag);
     d->remote_tag = sip_slice_dup(ids.to_tag);
     g_free(d->remote_hdr);

@@ -332,8 +332,6 @@ is_merged(sip_stack *stack, const sip_message_ids *ids)
         sip_message_get_ids(txn->request, &other, NULL) < 0)
       continue;
     if (other.cseq.number == ids->cseq.number && other.from_tag.len &&
-        sip_slice_caseeq_slice(other.call_id, ids->call_id) &&
-        sip_slice_eq(other.from_tag, "") == FALSE &&
         other.from_tag.len == ids->from_tag.len &&
         memcmp(other.from_tag.p, ids->from_tag.p, ids->from_tag.len) == 0 &&
         other.call_id.len == ids->call_id.len &&
@@ -484,6 +482,7 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
     handle_request(stack, now_us, from, msg, &ids);
   }
   sip_txn_sweep(stack);
+  sip_registration_check_shutdown(stack);
 }
 
 void
@@ -493,6 +492,7 @@ sip_stack_tick(sip_stack *stack, gint64 now_us)
   sip_dialog_tick(stack, now_us);
   sip_registration_tick(stack, now_us);
   sip_txn_sweep(stack);
+  sip_registration_check_shutdown(stack);
 }
 
 gint64
