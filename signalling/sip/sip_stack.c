@@ -445,7 +445,11 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
       sip_message_get_ids(msg, &ids, &err) < 0) {
     stack->stats.bad_messages++;
     g_debug("dropping or refusing a message: %s", err.reason ? err.reason : "?");
-    if (msg->is_request && err.status && msg->method_id != SIP_METHOD_ACK) {
+    gsize mlen;
+    const char *mdata = g_bytes_get_data(message, &mlen);
+    gboolean request = msg->is_request ||
+                       (err.status == 513 && mlen >= 4 && g_ascii_strncasecmp(mdata, "SIP/", 4) != 0);
+    if (request && err.status && msg->method_id != SIP_METHOD_ACK) {
       g_autoptr(GString) uns = g_string_new(NULL);
       const char *hdrs[] = { "Unsupported", NULL, NULL };
       if (err.status == 420) {
@@ -453,7 +457,7 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
         hdrs[1] = uns->str;
       }
       if (!sip_message_header(msg, SIP_HDR_VIA)) {
-        /* the Request-Line stopped the parse (505, bad URI): read the
+        /* the Request-Line or the size stopped the parse: read the
          * headers behind a neutral Request-Line to address the answer */
         gsize len;
         const char *data = g_bytes_get_data(message, &len);
@@ -462,8 +466,10 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
           g_autoptr(GString) patched = g_string_new("OPTIONS sip:invalid SIP/2.0\r\n");
           g_string_append_len(patched, eol + 1, (gssize)(len - (gsize)(eol + 1 - data)));
           g_autoptr(GBytes) pb = g_string_free_to_bytes(g_steal_pointer(&patched));
+          sip_limits lim = SIP_LIMITS_DEFAULT;
+          lim.max_message = MAX(lim.max_message, len + 64);   /* to answer a 513 */
           sip_message_clear(msg);
-          if (sip_message_parse_bytes(msg, pb, framing, NULL, NULL) < 0)
+          if (sip_message_parse_bytes(msg, pb, framing, &lim, NULL) < 0)
             sip_message_clear(msg);
         }
       }
@@ -523,9 +529,20 @@ sip_stack_respond(sip_stack *stack, gint64 now_us, guint txn_id, guint status, c
     d = sip_dialog_uas_respond(stack, now_us, txn, status, reason, headers, content_type, body,
                                body_len);
   } else {
+    g_autoptr(GPtrArray) h = g_ptr_array_new_with_free_func(g_free);
+    sip_dialog *dl = sip_dialog_get(stack, txn->dialog);
+    if (dl && txn->method == SIP_METHOD_UPDATE && status >= 200 && status < 300 &&
+        !has_header(headers, "Contact")) {
+      /* UPDATE is a target refresh (RFC 3311 §5.2): our Contact in the 2xx */
+      g_ptr_array_add(h, g_strdup("Contact"));
+      g_ptr_array_add(h, g_strdup_printf("<%s>", dl->local_contact));
+      for (guint i = 0; headers && headers[i]; i++)
+        g_ptr_array_add(h, g_strdup(headers[i]));
+      g_ptr_array_add(h, NULL);
+      headers = (const char *const *)h->pdata;
+    }
     sip_stack_reply(stack, now_us, txn, status, reason, headers, content_type, body, body_len);
-    if (txn->invite && status >= 300 && txn->dialog) {
-      sip_dialog *dl = sip_dialog_get(stack, txn->dialog);
+    if (txn->invite && status >= 300 && dl) {
       if (dl && dl->invite_txn == txn->id)
         sip_dialog_end(stack, dl, status, "call rejected");
       else if (dl && dl->reinvite_in == txn->id)
