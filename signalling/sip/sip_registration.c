@@ -260,9 +260,3 @@ sip_stack_shutdown(sip_stack *stack, gint64 now_us)
   sip_txn_sweep(stack);
   sip_registration_check_shutdown(stack);
 }
-
-void
-sip_registration_shutdown(sip_stack *stack, gint64 now)
-{
-  sip_stack_shutdown(stack, now);
-}

@@ -348,19 +348,23 @@ handle_cancel(sip_stack *stack, gint64 now, const sip_addr *from, sip_message *m
   sip_txn *inv = sip_txn_server_match(stack, ids, SIP_METHOD_INVITE);
   sip_txn *txn = sip_txn_server_new(stack, now, from, msg, ids);
 
-  if (!inv || inv->state != SIP_TXN_PROCEEDING) {
+  if (!inv) {
     sip_stack_reply(stack, now, txn, 481, NULL, NULL, NULL, NULL, 0);
     return;
   }
+  /* §9.2: a CANCEL that matched gets 200 even when the INVITE was already
+   * answered finally; only a pending INVITE is ended with 487. */
   g_free(txn->to_tag);
   txn->to_tag = g_strdup(inv->to_tag);
   sip_stack_reply(stack, now, txn, 200, NULL, NULL, NULL, NULL, 0);
+  if (inv->state != SIP_TXN_PROCEEDING || inv->last_status >= 200)
+    return;
   inv->cancelled = TRUE;
-  sip_stack_respond(stack, now, inv->id, 487, NULL, NULL, NULL, NULL, 0, NULL);
   sip_event *ev = sip_stack_queue_event(stack, SIP_EVENT_CANCELLED);
   ev->transaction = inv->id;
   ev->dialog = inv->dialog;
   ev->from = *from;
+  sip_stack_respond(stack, now, inv->id, 487, NULL, NULL, NULL, NULL, 0, NULL);
 }
 
 static void

@@ -334,6 +334,12 @@ test_cancel(void)
   tu_expect_no_output(s);
   tu_expect_no_event(s);
 
+  /* a retransmitted CANCEL gets its 200 again, and nothing else */
+  tu_feed_string(s, 3 * SEC, &peer_udp, cancel);
+  g_autoptr(tu_out) ok_again = tu_expect_response(s, 200);
+  tu_expect_no_output(s);
+  tu_expect_no_event(s);
+
   /* a CANCEL matching nothing */
   g_autoptr(GString) lost = tu_request("CANCEL", "z9hG4bKnone", "x@peer", "ft1", NULL, 1, NULL,
                                        NULL);
