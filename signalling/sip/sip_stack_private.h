@@ -99,6 +99,7 @@ typedef struct {
   char *glare_type;
   GBytes *glare_body;
   gboolean bye_sent, cancel_requested;
+  gboolean hidden;                /* another fork's dialog, being ended: no events */
 } sip_dialog;
 
 typedef struct {

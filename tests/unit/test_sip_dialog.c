@@ -451,6 +451,40 @@ test_update_and_reinvite(void)
   sip_event_clear(&ev);
 }
 
+/* Two forks answer: the first 2xx makes the dialog, the second is ACKed
+ * and ended with BYE without the call logic seeing it (§13.2.2.4). */
+static void
+test_forked_2xx(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(28, "192.0.2.1");
+  sip_event ev;
+  guint d = start_invite(s, 0, NULL);
+  g_autoptr(tu_out) inv = tu_expect_request(s, "INVITE");
+  g_autoptr(GString) ok1 = tu_response(inv->msg, 200, "fork1", NULL);
+  g_autoptr(GString) ok2 = tu_response(inv->msg, 200, "fork2", NULL);
+  tu_feed_string(s, 10 * MS, &peer_udp, ok1);
+  g_autoptr(tu_out) ack1 = tu_expect_request(s, "ACK");
+  tu_expect_event(s, SIP_EVENT_INVITE_RESPONSE, &ev);
+  g_assert_cmpuint(ev.dialog, ==, d);
+  sip_event_clear(&ev);
+  tu_feed_string(s, 20 * MS, &peer_udp, ok2);
+  g_autoptr(tu_out) ack2 = tu_expect_request(s, "ACK");
+  g_autofree char *to2 = tu_header(ack2->msg, "To");
+  g_assert_nonnull(strstr(to2, "tag=fork2"));
+  g_autoptr(tu_out) bye = tu_expect_request(s, "BYE");
+  g_autofree char *tob = tu_header(bye->msg, "To");
+  g_assert_nonnull(strstr(tob, "tag=fork2"));
+  tu_expect_no_event(s);
+  g_autoptr(GString) bye_ok = tu_response(bye->msg, 200, NULL, NULL);
+  tu_feed_string(s, 30 * MS, &peer_udp, bye_ok);
+  tu_expect_no_event(s);
+  /* the kept dialog still works */
+  g_assert_cmpint(sip_stack_bye(s, SEC, d), ==, 0);
+  g_autoptr(tu_out) bye1 = tu_expect_request(s, "BYE");
+  g_autofree char *to1 = tu_header(bye1->msg, "To");
+  g_assert_nonnull(strstr(to1, "tag=fork1"));
+}
+
 /* ── two stacks through a lossy in-memory network ── */
 
 typedef struct {
@@ -606,6 +640,7 @@ main(int argc, char **argv)
   g_test_add_func("/sip/dialog/invite-digest", test_invite_digest);
   g_test_add_func("/sip/dialog/in-dialog-digest", test_in_dialog_digest);
   g_test_add_func("/sip/dialog/update-and-reinvite", test_update_and_reinvite);
+  g_test_add_func("/sip/dialog/forked-2xx", test_forked_2xx);
   g_test_add_func("/sip/dialog/lossy-call", test_lossy_call);
   return g_test_run();
 }
