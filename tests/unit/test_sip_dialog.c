@@ -485,6 +485,36 @@ test_forked_2xx(void)
   g_assert_nonnull(strstr(to1, "tag=fork1"));
 }
 
+/* Shutdown ends the calls with BYE and reports done once they are answered. */
+static void
+test_shutdown_with_call(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(29, "192.0.2.1");
+  g_autofree char *tag = NULL;
+  sip_event ev;
+  guint d = uas_answer(s, 0, &tag, NULL);
+  g_autoptr(GString) ack = tu_request("ACK", "z9hG4bKa1", "uas-call@peer", "pt", tag, 1, NULL,
+                                      NULL);
+  tu_feed_string(s, 100 * MS, &peer_udp, ack);
+  tu_expect_event(s, SIP_EVENT_ACK, &ev);
+  sip_event_clear(&ev);
+  sip_stack_shutdown(s, SEC);
+  g_autoptr(tu_out) bye = tu_expect_request(s, "BYE");
+  tu_expect_no_event(s);
+  /* new calls are refused meanwhile */
+  g_autoptr(GString) inv = tu_request("INVITE", "z9hG4bKnew", "new@peer", "n", NULL, 1, NULL,
+                                      NULL);
+  tu_feed_string(s, SEC, &peer_udp, inv);
+  g_autoptr(tu_out) busy = tu_expect_response(s, 503);
+  g_autoptr(GString) ok = tu_response(bye->msg, 200, NULL, NULL);
+  tu_feed_string(s, 2 * SEC, &peer_udp, ok);
+  tu_expect_event(s, SIP_EVENT_DIALOG_ENDED, &ev);
+  g_assert_cmpuint(ev.dialog, ==, d);
+  sip_event_clear(&ev);
+  tu_expect_event(s, SIP_EVENT_SHUTDOWN_DONE, &ev);
+  sip_event_clear(&ev);
+}
+
 /* ── two stacks through a lossy in-memory network ── */
 
 typedef struct {
@@ -641,6 +671,7 @@ main(int argc, char **argv)
   g_test_add_func("/sip/dialog/in-dialog-digest", test_in_dialog_digest);
   g_test_add_func("/sip/dialog/update-and-reinvite", test_update_and_reinvite);
   g_test_add_func("/sip/dialog/forked-2xx", test_forked_2xx);
+  g_test_add_func("/sip/dialog/shutdown-with-call", test_shutdown_with_call);
   g_test_add_func("/sip/dialog/lossy-call", test_lossy_call);
   return g_test_run();
 }
