@@ -64,10 +64,12 @@ sip_dialog_find(sip_stack *stack, sip_slice call_id, sip_slice local_tag, sip_sl
 void
 sip_dialog_end(sip_stack *stack, sip_dialog *d, guint status, const char *why)
 {
-  sip_event *ev = sip_stack_queue_event(stack, SIP_EVENT_DIALOG_ENDED);
-  ev->dialog = d->id;
-  ev->status = status;
-  ev->reason = g_strdup(why);
+  if (!d->hidden) {
+    sip_event *ev = sip_stack_queue_event(stack, SIP_EVENT_DIALOG_ENDED);
+    ev->dialog = d->id;
+    ev->status = status;
+    ev->reason = g_strdup(why);
+  }
   g_hash_table_remove(stack->dialogs, GUINT_TO_POINTER(d->id));
 }
 
@@ -205,6 +207,28 @@ txn_cseq(const sip_txn *txn)
   return c.number;
 }
 
+/* A hidden UAC dialog for another fork's 2xx to the INVITE of D. */
+static sip_dialog *
+fork_dialog(sip_stack *stack, const sip_dialog *d, const sip_message *msg,
+            const sip_message_ids *ids)
+{
+  sip_dialog *f = dialog_new(stack);
+  const sip_header *to = sip_message_header(msg, SIP_HDR_TO);
+  f->hidden = TRUE;
+  f->uac = TRUE;
+  f->call_id = g_strdup(d->call_id);
+  f->local_tag = g_strdup(d->local_tag);
+  f->local_hdr = g_strdup(d->local_hdr);
+  f->remote_tag = sip_slice_dup(ids->to_tag);
+  f->remote_hdr = to ? sip_slice_dup(to->value) : g_strdup(d->remote_hdr);
+  f->remote_target = g_strdup(d->remote_target);
+  f->local_contact = g_strdup(d->local_contact);
+  f->local_cseq = d->invite_cseq;
+  f->next_hop = d->next_hop;
+  learn_from(f, msg, TRUE);
+  return f;
+}
+
 static void
 initial_invite_result(sip_stack *stack, gint64 now, sip_dialog *d, sip_txn *txn, guint status,
                       sip_message *msg, const sip_addr *from)
@@ -215,6 +239,8 @@ initial_invite_result(sip_stack *stack, gint64 now, sip_dialog *d, sip_txn *txn,
   if (status < 200) {
     if (status > 100 && ids.to_tag.len && d->state == SIP_DIALOG_CALLING) {
       const sip_header *to = sip_message_header(msg, SIP_HDR_TO);
+      if (!to)
+        return;
       d->state = SIP_DIALOG_EARLY;
       d->remote_tag = sip_slice_dup(ids.to_tag);
       g_free(d->remote_hdr);
@@ -226,13 +252,26 @@ initial_invite_result(sip_stack *stack, gint64 now, sip_dialog *d, sip_txn *txn,
     return;
   }
   if (status < 300) {
-    if (d->state == SIP_DIALOG_CONFIRMED) {
-      /* a retransmission (or another fork: ACKed the same way, not kept) */
-      if (d->last_ack && sip_slice_eq(ids.to_tag, d->remote_tag))
-        sip_stack_send(stack, &txn->peer, d->last_ack);
+    if (d->state == SIP_DIALOG_CONFIRMED || d->state == SIP_DIALOG_TERMINATED) {
+      sip_addr to;
+      if (sip_slice_eq(ids.to_tag, d->remote_tag)) {
+        dialog_dest(d, &to);
+        if (d->last_ack)
+          sip_stack_send(stack, &to, d->last_ack);   /* retransmitted 2xx: re-ACK */
+      } else if (!sip_dialog_find(stack, ids.call_id, ids.from_tag, ids.to_tag)) {
+        /* another fork answered too (§13.2.2.4): ACK it and end it with BYE,
+         * in a hidden dialog the call logic never sees */
+        sip_dialog *f = fork_dialog(stack, d, msg, &ids);
+        send_ack(stack, f, d->invite_cseq);
+        f->bye_sent = TRUE;
+        f->state = SIP_DIALOG_TERMINATED;
+        sip_dialog_send_request(stack, now, f, "BYE", NULL, NULL, 0);
+      }
       return;
     }
     const sip_header *to = sip_message_header(msg, SIP_HDR_TO);
+    if (!to)
+      return;
     g_free(d->remote_tag);
     d->remote_tag = sip_slice_dup(ids.to_tag);
     g_free(d->remote_hdr);

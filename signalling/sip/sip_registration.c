@@ -129,8 +129,8 @@ granted_expiry(const sip_registration *reg, const sip_message *msg)
   return reg->requested;
 }
 
-static void
-check_shutdown(sip_stack *stack)
+void
+sip_registration_check_shutdown(sip_stack *stack)
 {
   if (stack->shutting_down && g_hash_table_size(stack->regs) == 0 &&
       g_hash_table_size(stack->dialogs) == 0) {
@@ -145,7 +145,7 @@ finish_unregister(sip_stack *stack, sip_registration *reg, guint status)
 {
   reg_event(stack, reg, SIP_REG_UNREGISTERED, status, NULL);
   g_hash_table_remove(stack->regs, GUINT_TO_POINTER(reg->id));
-  check_shutdown(stack);
+  sip_registration_check_shutdown(stack);
 }
 
 void
@@ -216,7 +216,7 @@ sip_registration_tick(sip_stack *stack, gint64 now)
     /* timed out: forget what is left */
     g_hash_table_remove_all(stack->regs);
     g_hash_table_remove_all(stack->dialogs);
-    check_shutdown(stack);
+    sip_registration_check_shutdown(stack);
   }
 }
 
@@ -258,11 +258,5 @@ sip_stack_shutdown(sip_stack *stack, gint64 now_us)
   }
   g_list_free(ids);
   sip_txn_sweep(stack);
-  check_shutdown(stack);
-}
-
-void
-sip_registration_shutdown(sip_stack *stack, gint64 now)
-{
-  sip_stack_shutdown(stack, now);
+  sip_registration_check_shutdown(stack);
 }

@@ -332,8 +332,6 @@ is_merged(sip_stack *stack, const sip_message_ids *ids)
         sip_message_get_ids(txn->request, &other, NULL) < 0)
       continue;
     if (other.cseq.number == ids->cseq.number && other.from_tag.len &&
-        sip_slice_caseeq_slice(other.call_id, ids->call_id) &&
-        sip_slice_eq(other.from_tag, "") == FALSE &&
         other.from_tag.len == ids->from_tag.len &&
         memcmp(other.from_tag.p, ids->from_tag.p, ids->from_tag.len) == 0 &&
         other.call_id.len == ids->call_id.len &&
@@ -350,19 +348,23 @@ handle_cancel(sip_stack *stack, gint64 now, const sip_addr *from, sip_message *m
   sip_txn *inv = sip_txn_server_match(stack, ids, SIP_METHOD_INVITE);
   sip_txn *txn = sip_txn_server_new(stack, now, from, msg, ids);
 
-  if (!inv || inv->state != SIP_TXN_PROCEEDING) {
+  if (!inv) {
     sip_stack_reply(stack, now, txn, 481, NULL, NULL, NULL, NULL, 0);
     return;
   }
+  /* §9.2: a CANCEL that matched gets 200 even when the INVITE was already
+   * answered finally; only a pending INVITE is ended with 487. */
   g_free(txn->to_tag);
   txn->to_tag = g_strdup(inv->to_tag);
   sip_stack_reply(stack, now, txn, 200, NULL, NULL, NULL, NULL, 0);
+  if (inv->state != SIP_TXN_PROCEEDING || inv->last_status >= 200)
+    return;
   inv->cancelled = TRUE;
-  sip_stack_respond(stack, now, inv->id, 487, NULL, NULL, NULL, NULL, 0, NULL);
   sip_event *ev = sip_stack_queue_event(stack, SIP_EVENT_CANCELLED);
   ev->transaction = inv->id;
   ev->dialog = inv->dialog;
   ev->from = *from;
+  sip_stack_respond(stack, now, inv->id, 487, NULL, NULL, NULL, NULL, 0, NULL);
 }
 
 static void
@@ -447,7 +449,11 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
       sip_message_get_ids(msg, &ids, &err) < 0) {
     stack->stats.bad_messages++;
     g_debug("dropping or refusing a message: %s", err.reason ? err.reason : "?");
-    if (msg->is_request && err.status && msg->method_id != SIP_METHOD_ACK) {
+    gsize mlen;
+    const char *mdata = g_bytes_get_data(message, &mlen);
+    gboolean request = msg->is_request ||
+                       (err.status == 513 && mlen >= 4 && g_ascii_strncasecmp(mdata, "SIP/", 4) != 0);
+    if (request && err.status && msg->method_id != SIP_METHOD_ACK) {
       g_autoptr(GString) uns = g_string_new(NULL);
       const char *hdrs[] = { "Unsupported", NULL, NULL };
       if (err.status == 420) {
@@ -455,7 +461,7 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
         hdrs[1] = uns->str;
       }
       if (!sip_message_header(msg, SIP_HDR_VIA)) {
-        /* the Request-Line stopped the parse (505, bad URI): read the
+        /* the Request-Line or the size stopped the parse: read the
          * headers behind a neutral Request-Line to address the answer */
         gsize len;
         const char *data = g_bytes_get_data(message, &len);
@@ -464,8 +470,10 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
           g_autoptr(GString) patched = g_string_new("OPTIONS sip:invalid SIP/2.0\r\n");
           g_string_append_len(patched, eol + 1, (gssize)(len - (gsize)(eol + 1 - data)));
           g_autoptr(GBytes) pb = g_string_free_to_bytes(g_steal_pointer(&patched));
+          sip_limits lim = SIP_LIMITS_DEFAULT;
+          lim.max_message = MAX(lim.max_message, len + 64);   /* to answer a 513 */
           sip_message_clear(msg);
-          if (sip_message_parse_bytes(msg, pb, framing, NULL, NULL) < 0)
+          if (sip_message_parse_bytes(msg, pb, framing, &lim, NULL) < 0)
             sip_message_clear(msg);
         }
       }
@@ -484,6 +492,7 @@ sip_stack_feed(sip_stack *stack, gint64 now_us, const sip_addr *from, GBytes *me
     handle_request(stack, now_us, from, msg, &ids);
   }
   sip_txn_sweep(stack);
+  sip_registration_check_shutdown(stack);
 }
 
 void
@@ -493,6 +502,7 @@ sip_stack_tick(sip_stack *stack, gint64 now_us)
   sip_dialog_tick(stack, now_us);
   sip_registration_tick(stack, now_us);
   sip_txn_sweep(stack);
+  sip_registration_check_shutdown(stack);
 }
 
 gint64
@@ -523,9 +533,20 @@ sip_stack_respond(sip_stack *stack, gint64 now_us, guint txn_id, guint status, c
     d = sip_dialog_uas_respond(stack, now_us, txn, status, reason, headers, content_type, body,
                                body_len);
   } else {
+    g_autoptr(GPtrArray) h = g_ptr_array_new_with_free_func(g_free);
+    sip_dialog *dl = sip_dialog_get(stack, txn->dialog);
+    if (dl && txn->method == SIP_METHOD_UPDATE && status >= 200 && status < 300 &&
+        !has_header(headers, "Contact")) {
+      /* UPDATE is a target refresh (RFC 3311 §5.2): our Contact in the 2xx */
+      g_ptr_array_add(h, g_strdup("Contact"));
+      g_ptr_array_add(h, g_strdup_printf("<%s>", dl->local_contact));
+      for (guint i = 0; headers && headers[i]; i++)
+        g_ptr_array_add(h, g_strdup(headers[i]));
+      g_ptr_array_add(h, NULL);
+      headers = (const char *const *)h->pdata;
+    }
     sip_stack_reply(stack, now_us, txn, status, reason, headers, content_type, body, body_len);
-    if (txn->invite && status >= 300 && txn->dialog) {
-      sip_dialog *dl = sip_dialog_get(stack, txn->dialog);
+    if (txn->invite && status >= 300 && dl) {
       if (dl && dl->invite_txn == txn->id)
         sip_dialog_end(stack, dl, status, "call rejected");
       else if (dl && dl->reinvite_in == txn->id)

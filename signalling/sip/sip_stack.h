@@ -102,7 +102,9 @@ typedef enum {
   SIP_EVENT_INFO,              /* in-dialog INFO: answer with sip_stack_respond */
   SIP_EVENT_REQUEST_RESPONSE,  /* final response to BYE / INFO / UPDATE we sent */
   SIP_EVENT_DIALOG_ENDED,      /* timeout, 481, no ACK, BYE done: the dialog handle is gone */
-  SIP_EVENT_REQUEST,           /* other out-of-dialog request: answer with sip_stack_respond */
+  SIP_EVENT_REQUEST,           /* other out-of-dialog request: answer with sip_stack_respond.
+                                  Not emitted today: OPTIONS is answered by the stack and
+                                  every other method gets 405 / 501 */
   SIP_EVENT_REGISTRATION,      /* a registration client changed state */
   SIP_EVENT_SHUTDOWN_DONE,     /* sip_stack_shutdown finished (or timed out) */
 } sip_event_type;
@@ -181,16 +183,18 @@ guint sip_stack_invite(sip_stack *stack, gint64 now_us, const sip_invite_params 
 /* CANCEL the INVITE of call DIALOG (§9.1): sent once a provisional response
  * arrived, at once otherwise deferred until one does. Returns 0 or -ENOENT. */
 int sip_stack_cancel(sip_stack *stack, gint64 now_us, guint dialog);
-/* BYE on a confirmed dialog (an early UAC dialog is cancelled instead; an
- * unanswered UAS dialog gets 480... use respond). Returns 0 or -ENOENT. */
+/* BYE on a confirmed dialog; on a UAC dialog not yet answered this is
+ * sip_stack_cancel. An unanswered incoming call is refused with
+ * sip_stack_respond instead (-EINVAL here). The dialog ends with
+ * SIP_EVENT_DIALOG_ENDED when the BYE is answered. Returns 0, -ENOENT. */
 int sip_stack_bye(sip_stack *stack, gint64 now_us, guint dialog);
 /* Re-INVITE with a new offer. -EBUSY while one is pending (either way). */
 int sip_stack_reinvite(sip_stack *stack, gint64 now_us, guint dialog, const char *content_type,
                        const void *body, gsize body_len);
 int sip_stack_info(sip_stack *stack, gint64 now_us, guint dialog, const char *content_type,
                    const void *body, gsize body_len);
-/* ACK of a re-INVITE 2xx may need a body; the stack sends an empty ACK by
- * default. */
+/* The ACK of a 2xx (initial INVITE or re-INVITE) is sent by the stack,
+ * without a body: offers go in the INVITE, answers in the 2xx. */
 
 /* ── Registration clients ── */
 typedef struct {

@@ -99,6 +99,7 @@ typedef struct {
   char *glare_type;
   GBytes *glare_body;
   gboolean bye_sent, cancel_requested;
+  gboolean hidden;                /* another fork's dialog, being ended: no events */
 } sip_dialog;
 
 typedef struct {
@@ -216,4 +217,5 @@ void sip_registration_client_result(sip_stack *stack, gint64 now, sip_txn *txn, 
                                     sip_message *msg);
 void sip_registration_tick(sip_stack *stack, gint64 now);
 gint64 sip_registration_next_deadline(const sip_stack *stack);
-void sip_registration_shutdown(sip_stack *stack, gint64 now);
+/* Emits SIP_EVENT_SHUTDOWN_DONE once shutting down and nothing is left. */
+void sip_registration_check_shutdown(sip_stack *stack);

@@ -355,6 +355,166 @@ test_invite_digest(void)
   sip_event_clear(&ev);
 }
 
+/* In-dialog digest: the call was authorised, so the BYE answers the same
+ * challenge at once (nc 2); a 407 on the BYE is retried with CSeq + 1. */
+static void
+test_in_dialog_digest(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(26, "192.0.2.1");
+  sip_credentials creds = { "alice", "wonderland" };
+  sip_event ev;
+  guint d = start_invite(s, 0, &creds);
+  g_autoptr(tu_out) inv = tu_expect_request(s, "INVITE");
+  g_autoptr(GString) chal = tu_response(inv->msg, 401, "p1", CHALLENGE("n1", ""));
+  tu_feed_string(s, 10 * MS, &peer_udp, chal);
+  g_autoptr(tu_out) ack = tu_expect_request(s, "ACK");
+  g_autoptr(tu_out) inv2 = tu_expect_request(s, "INVITE");
+  g_autoptr(GString) ok = tu_response(inv2->msg, 200, "bob2", NULL);
+  tu_feed_string(s, 20 * MS, &peer_udp, ok);
+  g_autoptr(tu_out) ack2 = tu_expect_request(s, "ACK");
+  g_assert_cmpuint(cseq_of(ack2->msg), ==, cseq_of(inv2->msg));
+  tu_expect_event(s, SIP_EVENT_INVITE_RESPONSE, &ev);
+  g_assert_cmpuint(ev.status, ==, 200);
+  sip_event_clear(&ev);
+  g_assert_cmpint(sip_stack_bye(s, SEC, d), ==, 0);
+  g_autoptr(tu_out) bye = tu_expect_request(s, "BYE");
+  check_authorization(bye->msg, "Authorization", "wonderland");
+  g_autofree char *a = tu_header(bye->msg, "Authorization");
+  g_assert_nonnull(strstr(a, "nc=00000002"));
+  g_autoptr(GString) pchal = tu_response(bye->msg, 407, NULL,
+      "Proxy-Authenticate: Digest realm=\"proxy\", nonce=\"pn\", qop=\"auth\"\r\n");
+  tu_feed_string(s, SEC, &peer_udp, pchal);
+  g_autoptr(tu_out) bye2 = tu_expect_request(s, "BYE");
+  g_assert_cmpuint(cseq_of(bye2->msg), ==, cseq_of(bye->msg) + 1);
+  check_authorization(bye2->msg, "Proxy-Authorization", "wonderland");
+  check_authorization(bye2->msg, "Authorization", "wonderland");
+  g_autoptr(GString) bye_ok = tu_response(bye2->msg, 200, NULL, NULL);
+  tu_feed_string(s, SEC, &peer_udp, bye_ok);
+  tu_expect_event(s, SIP_EVENT_DIALOG_ENDED, &ev);
+  g_assert_cmpuint(ev.status, ==, 200);
+  sip_event_clear(&ev);
+}
+
+/* UPDATE from the peer (a target refresh) and a re-INVITE from us. */
+static void
+test_update_and_reinvite(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(27, "192.0.2.1");
+  g_autofree char *tag = NULL;
+  sip_event ev;
+  guint d = uas_answer(s, 0, &tag, NULL);
+  g_autoptr(GString) ack = tu_request("ACK", "z9hG4bKa1", "uas-call@peer", "pt", tag, 1, NULL,
+                                      NULL);
+  tu_feed_string(s, 100 * MS, &peer_udp, ack);
+  tu_expect_event(s, SIP_EVENT_ACK, &ev);
+  sip_event_clear(&ev);
+  g_autoptr(GString) upd = tu_request("UPDATE", "z9hG4bKup", "uas-call@peer", "pt", tag, 2,
+                                      "Contact: <sip:peer@192.0.2.10:5080>\r\n", "v=3\r\n");
+  /* tu_request already wrote a Contact; the second value is ignored */
+  tu_feed_string(s, SEC, &peer_udp, upd);
+  tu_expect_event(s, SIP_EVENT_UPDATE, &ev);
+  g_assert_cmpuint(ev.dialog, ==, d);
+  g_assert_true(sip_slice_eq(ev.msg->body, "v=3\r\n"));
+  g_assert_cmpint(sip_stack_respond(s, SEC, ev.transaction, 200, NULL, NULL, "application/sdp",
+                                    "v=4\r\n", 5, NULL), ==, 0);
+  sip_event_clear(&ev);
+  g_autoptr(tu_out) uok = tu_expect_response(s, 200);
+  g_autofree char *contact = tu_header(uok->msg, "Contact");
+  g_assert_cmpstr(contact, ==, "<sip:gw@192.0.2.1:5060>");
+  /* our re-INVITE: CSeq of our side, To/From swapped, ACK for its 2xx */
+  g_assert_cmpint(sip_stack_reinvite(s, 2 * SEC, d, "application/sdp", "v=5\r\n", 5), ==, 0);
+  g_autoptr(tu_out) re = tu_expect_request(s, "INVITE");
+  g_autofree char *from = tu_header(re->msg, "From");
+  g_assert_nonnull(strstr(from, tag));
+  g_assert_true(sip_slice_eq(re->msg->request_uri, "sip:peer@192.0.2.9:5070"));
+  g_autofree char *rc = tu_header(re->msg, "Contact");
+  g_assert_cmpstr(rc, ==, "<sip:gw@192.0.2.1:5060>");
+  g_autoptr(GString) reok = tu_response(re->msg, 200, NULL, NULL);
+  tu_feed_string(s, 2 * SEC, &peer_udp, reok);
+  g_autoptr(tu_out) reack = tu_expect_request(s, "ACK");
+  g_assert_cmpuint(cseq_of(reack->msg), ==, cseq_of(re->msg));
+  tu_expect_event(s, SIP_EVENT_INVITE_RESPONSE, &ev);
+  g_assert_cmpuint(ev.status, ==, 200);
+  sip_event_clear(&ev);
+  /* retransmitted 2xx of the re-INVITE: re-ACK */
+  tu_feed_string(s, 3 * SEC, &peer_udp, reok);
+  g_autoptr(tu_out) reack2 = tu_expect_request(s, "ACK");
+  tu_expect_no_event(s);
+  /* INFO from us */
+  g_assert_cmpint(sip_stack_info(s, 4 * SEC, d, "application/dtmf-relay", "Signal=1\r\n", 10),
+                  ==, 0);
+  g_autoptr(tu_out) info = tu_expect_request(s, "INFO");
+  g_autoptr(GString) iok = tu_response(info->msg, 200, NULL, NULL);
+  tu_feed_string(s, 4 * SEC, &peer_udp, iok);
+  tu_expect_event(s, SIP_EVENT_REQUEST_RESPONSE, &ev);
+  g_assert_cmpuint(ev.status, ==, 200);
+  sip_event_clear(&ev);
+}
+
+/* Two forks answer: the first 2xx makes the dialog, the second is ACKed
+ * and ended with BYE without the call logic seeing it (§13.2.2.4). */
+static void
+test_forked_2xx(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(28, "192.0.2.1");
+  sip_event ev;
+  guint d = start_invite(s, 0, NULL);
+  g_autoptr(tu_out) inv = tu_expect_request(s, "INVITE");
+  g_autoptr(GString) ok1 = tu_response(inv->msg, 200, "fork1", NULL);
+  g_autoptr(GString) ok2 = tu_response(inv->msg, 200, "fork2", NULL);
+  tu_feed_string(s, 10 * MS, &peer_udp, ok1);
+  g_autoptr(tu_out) ack1 = tu_expect_request(s, "ACK");
+  tu_expect_event(s, SIP_EVENT_INVITE_RESPONSE, &ev);
+  g_assert_cmpuint(ev.dialog, ==, d);
+  sip_event_clear(&ev);
+  tu_feed_string(s, 20 * MS, &peer_udp, ok2);
+  g_autoptr(tu_out) ack2 = tu_expect_request(s, "ACK");
+  g_autofree char *to2 = tu_header(ack2->msg, "To");
+  g_assert_nonnull(strstr(to2, "tag=fork2"));
+  g_autoptr(tu_out) bye = tu_expect_request(s, "BYE");
+  g_autofree char *tob = tu_header(bye->msg, "To");
+  g_assert_nonnull(strstr(tob, "tag=fork2"));
+  tu_expect_no_event(s);
+  g_autoptr(GString) bye_ok = tu_response(bye->msg, 200, NULL, NULL);
+  tu_feed_string(s, 30 * MS, &peer_udp, bye_ok);
+  tu_expect_no_event(s);
+  /* the kept dialog still works */
+  g_assert_cmpint(sip_stack_bye(s, SEC, d), ==, 0);
+  g_autoptr(tu_out) bye1 = tu_expect_request(s, "BYE");
+  g_autofree char *to1 = tu_header(bye1->msg, "To");
+  g_assert_nonnull(strstr(to1, "tag=fork1"));
+}
+
+/* Shutdown ends the calls with BYE and reports done once they are answered. */
+static void
+test_shutdown_with_call(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(29, "192.0.2.1");
+  g_autofree char *tag = NULL;
+  sip_event ev;
+  guint d = uas_answer(s, 0, &tag, NULL);
+  g_autoptr(GString) ack = tu_request("ACK", "z9hG4bKa1", "uas-call@peer", "pt", tag, 1, NULL,
+                                      NULL);
+  tu_feed_string(s, 100 * MS, &peer_udp, ack);
+  tu_expect_event(s, SIP_EVENT_ACK, &ev);
+  sip_event_clear(&ev);
+  sip_stack_shutdown(s, SEC);
+  g_autoptr(tu_out) bye = tu_expect_request(s, "BYE");
+  tu_expect_no_event(s);
+  /* new calls are refused meanwhile */
+  g_autoptr(GString) inv = tu_request("INVITE", "z9hG4bKnew", "new@peer", "n", NULL, 1, NULL,
+                                      NULL);
+  tu_feed_string(s, SEC, &peer_udp, inv);
+  g_autoptr(tu_out) busy = tu_expect_response(s, 503);
+  g_autoptr(GString) ok = tu_response(bye->msg, 200, NULL, NULL);
+  tu_feed_string(s, 2 * SEC, &peer_udp, ok);
+  tu_expect_event(s, SIP_EVENT_DIALOG_ENDED, &ev);
+  g_assert_cmpuint(ev.dialog, ==, d);
+  sip_event_clear(&ev);
+  tu_expect_event(s, SIP_EVENT_SHUTDOWN_DONE, &ev);
+  sip_event_clear(&ev);
+}
+
 /* ── two stacks through a lossy in-memory network ── */
 
 typedef struct {
@@ -508,6 +668,10 @@ main(int argc, char **argv)
   g_test_add_func("/sip/dialog/uas-no-ack", test_uas_no_ack);
   g_test_add_func("/sip/dialog/reinvite-glare", test_reinvite_glare);
   g_test_add_func("/sip/dialog/invite-digest", test_invite_digest);
+  g_test_add_func("/sip/dialog/in-dialog-digest", test_in_dialog_digest);
+  g_test_add_func("/sip/dialog/update-and-reinvite", test_update_and_reinvite);
+  g_test_add_func("/sip/dialog/forked-2xx", test_forked_2xx);
+  g_test_add_func("/sip/dialog/shutdown-with-call", test_shutdown_with_call);
   g_test_add_func("/sip/dialog/lossy-call", test_lossy_call);
   return g_test_run();
 }

@@ -184,7 +184,7 @@ gboolean
 tu_advance(sip_stack *stack, gint64 *now, gint64 limit)
 {
   gint64 t = sip_stack_next_deadline(stack);
-  if (t > limit)
+  if (t > limit || t == G_MAXINT64)
     return FALSE;
   if (t > *now)
     *now = t;

@@ -334,6 +334,12 @@ test_cancel(void)
   tu_expect_no_output(s);
   tu_expect_no_event(s);
 
+  /* a retransmitted CANCEL gets its 200 again, and nothing else */
+  tu_feed_string(s, 3 * SEC, &peer_udp, cancel);
+  g_autoptr(tu_out) ok_again = tu_expect_response(s, 200);
+  tu_expect_no_output(s);
+  tu_expect_no_event(s);
+
   /* a CANCEL matching nothing */
   g_autoptr(GString) lost = tu_request("CANCEL", "z9hG4bKnone", "x@peer", "ft1", NULL, 1, NULL,
                                        NULL);
@@ -446,6 +452,89 @@ test_drops(void)
   g_assert_cmpuint(st.received, ==, 2);
 }
 
+/* RFC 3581 / §18.2.2: over UDP a response goes to the source address, at
+ * the source port with rport, else at the Via port. */
+static void
+test_response_address(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(15, "192.0.2.1");
+  sip_addr nat = tu_addr(SIP_TRANSPORT_UDP, "198.51.100.7", 40000);
+  g_autoptr(GString) with = tu_request("OPTIONS", "z9hG4bKr1", "r1@peer", "f", NULL, 1, NULL, NULL);
+  tu_feed_string(s, 0, &nat, with);
+  g_autoptr(tu_out) a = tu_expect_response(s, 200);
+  g_assert_cmpstr(a->to.host, ==, "198.51.100.7");
+  g_assert_cmpint(a->to.port, ==, 40000);
+  g_autoptr(GString) without = g_string_new(
+      "OPTIONS sip:gw@192.0.2.1 SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.9:5070;branch=z9hG4bKr2\r\n"
+      "From: <sip:p@192.0.2.9>;tag=f\r\nTo: <sip:gw@192.0.2.1>\r\nCall-ID: r2\r\n"
+      "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+  tu_feed_string(s, 0, &nat, without);
+  g_autoptr(tu_out) b = tu_expect_response(s, 200);
+  g_assert_cmpstr(b->to.host, ==, "198.51.100.7");
+  g_assert_cmpint(b->to.port, ==, 5070);
+  /* over TCP: back on the same connection */
+  sip_addr tcp = tu_addr(SIP_TRANSPORT_TCP, "198.51.100.7", 40001);
+  tcp.connection_id = 99;
+  g_autoptr(GString) t = tu_request("OPTIONS", "z9hG4bKr3", "r3@peer", "f", NULL, 1, NULL, NULL);
+  tu_feed_string(s, 0, &tcp, t);
+  g_autoptr(tu_out) c = tu_expect_response(s, 200);
+  g_assert_cmpuint(c->to.connection_id, ==, 99);
+  g_assert_true(c->reliable);
+}
+
+/* A non-INVITE client transaction on TCP: no E, F at 64*T1, K zero. */
+static void
+test_non_invite_client_tcp(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(16, "192.0.2.1");
+  sip_event ev;
+  sip_registration_params p = { "sip:192.0.2.9", "sip:gw@192.0.2.9", NULL, 600, peer_tcp, NULL };
+  sip_stack_register(s, 0, &p);
+  tu_expect_event(s, SIP_EVENT_REGISTRATION, &ev);
+  g_autoptr(tu_out) r = tu_expect_request(s, "REGISTER");
+  g_assert_true(r->reliable);
+  g_assert_cmpint(sip_stack_next_deadline(s), ==, 32 * SEC);
+  g_autoptr(GString) ok = tu_response(r->msg, 200, "x", "Expires: 600\r\n");
+  tu_feed_string(s, SEC, &peer_tcp, ok);
+  tu_expect_event(s, SIP_EVENT_REGISTRATION, &ev);
+  g_assert_cmpint(ev.reg_state, ==, SIP_REG_REGISTERED);
+  g_assert_cmpint(sip_stack_next_deadline(s), ==, SEC);   /* K = 0 */
+  sip_stack_tick(s, SEC);
+  g_assert_cmpint(sip_stack_next_deadline(s), ==, SEC + 570 * SEC);   /* the refresh */
+}
+
+/* The glue reports that it could not send: the request fails with 503. */
+static void
+test_transport_error(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(17, "192.0.2.1");
+  sip_event ev;
+  start_invite(s, 0, &peer_tcp);
+  g_autoptr(tu_out) inv = tu_expect_request(s, "INVITE");
+  sip_stack_transport_error(s, 10 * MS, &inv->to);
+  tu_expect_event(s, SIP_EVENT_INVITE_RESPONSE, &ev);
+  g_assert_cmpuint(ev.status, ==, 503);
+  sip_event_clear(&ev);
+  tu_expect_event(s, SIP_EVENT_DIALOG_ENDED, &ev);
+  sip_event_clear(&ev);
+  g_assert_cmpint(sip_stack_next_deadline(s), ==, G_MAXINT64);
+}
+
+/* A request larger than the message limit: 513 (RFC 3261 §21.5.14). */
+static void
+test_too_large(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(18, "192.0.2.1");
+  g_autoptr(GString) big = g_string_new(NULL);
+  g_autofree char *filler = g_strnfill(4000, 'x');
+  for (int i = 0; i < 20; i++)
+    g_string_append_printf(big, "X-Filler-%d: %s\r\n", i, filler);
+  g_autoptr(GString) req = tu_request("OPTIONS", "z9hG4bKbig", "big@peer", "f", NULL, 1, big->str,
+                                      NULL);
+  tu_feed_string(s, 0, &peer_udp, req);
+  g_autoptr(tu_out) r = tu_expect_response(s, 513);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -468,5 +557,9 @@ main(int argc, char **argv)
   g_test_add_func("/sip/transaction/merged", test_merged_request);
   g_test_add_func("/sip/transaction/stateless", test_stateless);
   g_test_add_func("/sip/transaction/drops", test_drops);
+  g_test_add_func("/sip/transaction/response-address", test_response_address);
+  g_test_add_func("/sip/transaction/non-invite-client-tcp", test_non_invite_client_tcp);
+  g_test_add_func("/sip/transaction/transport-error", test_transport_error);
+  g_test_add_func("/sip/transaction/too-large", test_too_large);
   return g_test_run();
 }
