@@ -257,7 +257,8 @@ sip_stack_reply(sip_stack *stack, gint64 now, sip_txn *txn, guint status, const 
   g_autoptr(GString) out = g_string_new(NULL);
   g_autoptr(GBytes) bytes = NULL;
 
-  sip_write_response_to(out, txn->request, status, reason, status > 100 ? txn->to_tag : NULL);
+  sip_write_response_from(out, txn->request, status, reason, status > 100 ? txn->to_tag : NULL,
+                          txn->server ? txn->source.host : NULL, txn->source.port);
   if (stack->user_agent && !has_header(headers, "Server"))
     sip_write_header(out, "Server", stack->user_agent);
   sip_write_extra_headers(out, headers);
@@ -271,8 +272,9 @@ static void
 answer_options(sip_stack *stack, gint64 now, sip_txn *txn)
 {
   g_autofree char *supported = stack->supported ? g_strjoinv(", ", stack->supported) : NULL;
+  /* Supported is always there: an empty one says "no extensions". */
   const char *hdrs[] = { "Allow", SIP_ALLOW, "Accept", "application/sdp",
-                         supported ? "Supported" : NULL, supported, NULL };
+                         "Supported", supported ? supported : "", NULL };
   if (stack->draining)
     sip_stack_reply(stack, now, txn, 503, NULL, NULL, NULL, NULL, 0);
   else
@@ -296,7 +298,7 @@ reply_stateless(sip_stack *stack, const sip_addr *from, const sip_message *req, 
       !via.has_rport)
     to.port = via.has_port ? via.port : 5060;
   sip_stack_random_token(stack, tag, sizeof tag);
-  if (sip_write_response_to(out, req, status, reason, tag) < 0)
+  if (sip_write_response_from(out, req, status, reason, tag, from->host, from->port) < 0)
     return;
   sip_write_extra_headers(out, headers);
   sip_write_finish(out, NULL, NULL, 0);

@@ -42,6 +42,7 @@ typedef struct {
   sip_method method;
   sip_txn_state state;
   sip_addr peer;
+  sip_addr source;                /* server: where the request came from */
   gboolean reliable;
   char *key;                      /* server: branch \n sent-by \n method; client: branch \n method */
   GBytes *request_bytes;          /* client: what we sent */

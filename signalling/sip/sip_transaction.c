@@ -290,6 +290,7 @@ sip_txn_server_new(sip_stack *stack, gint64 now, const sip_addr *from, sip_messa
   txn->method = ids->method;
   txn->invite = ids->method == SIP_METHOD_INVITE;
   txn->peer = *from;
+  txn->source = *from;
   txn->reliable = sip_transport_reliable(from->kind);
   /* Responses over UDP go to the source address; to the Via port unless
    * rport asked for the source port (RFC 3581 §4, RFC 3261 §18.2.2). */

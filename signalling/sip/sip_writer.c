@@ -141,9 +141,55 @@ sip_write_finish(GString *out, const char *content_type, const void *body, gsize
     g_string_append_len(out, body, (gssize)len);
 }
 
+/* Writes the top Via of a request we answer, annotated for its source
+ * (RFC 3261 §18.2.1, RFC 3581 §4): received= when the source address is not
+ * the sent-by host (always when rport was asked), rport=PORT filled in. */
+static void
+write_top_via(GString *out, sip_slice value, const char *source_host, guint16 source_port)
+{
+  sip_via via;
+  if (!source_host || sip_via_parse(value, &via, NULL) < 0) {
+    sip_write_header_slice(out, "Via", value);
+    return;
+  }
+  gboolean differs = via.host.len != strlen(source_host) ||
+                     g_ascii_strncasecmp(via.host.p, source_host, via.host.len) != 0;
+  if (!via.has_rport && !differs) {
+    sip_write_header_slice(out, "Via", value);
+    return;
+  }
+  g_string_append(out, "Via: ");
+  append_value(out, value.p, (gsize)(via.params.p - value.p));
+  sip_slice rest = via.params, name, pvalue;
+  gboolean has_value;
+  while (sip_param_next(&rest, &name, &pvalue, &has_value) == 1) {
+    if ((name.len == 5 && !g_ascii_strncasecmp(name.p, "rport", 5)) ||
+        (name.len == 8 && !g_ascii_strncasecmp(name.p, "received", 8)))
+      continue;
+    g_string_append_c(out, ';');
+    append_value(out, name.p, name.len);
+    if (has_value) {
+      g_string_append_c(out, '=');
+      append_value(out, pvalue.p, pvalue.len);
+    }
+  }
+  g_string_append(out, ";received=");
+  append_value(out, source_host, strlen(source_host));
+  if (via.has_rport)
+    g_string_append_printf(out, ";rport=%u", source_port);
+  g_string_append(out, "\r\n");
+}
+
 int
 sip_write_response_to(GString *out, const sip_message *req, guint status, const char *reason,
                       const char *to_tag)
+{
+  return sip_write_response_from(out, req, status, reason, to_tag, NULL, 0);
+}
+
+int
+sip_write_response_from(GString *out, const sip_message *req, guint status, const char *reason,
+                        const char *to_tag, const char *source_host, guint16 source_port)
 {
   const sip_header *h;
   sip_name_addr to;
@@ -151,8 +197,12 @@ sip_write_response_to(GString *out, const sip_message *req, guint status, const 
   if (!req->is_request)
     return -EINVAL;
   sip_write_status_line(out, status, reason);
-  for (h = sip_message_header(req, SIP_HDR_VIA); h; h = sip_message_header_next(req, h))
-    sip_write_header_slice(out, "Via", h->value);
+  for (h = sip_message_header(req, SIP_HDR_VIA); h; h = sip_message_header_next(req, h)) {
+    if (h == sip_message_header(req, SIP_HDR_VIA))
+      write_top_via(out, h->value, source_host, source_port);
+    else
+      sip_write_header_slice(out, "Via", h->value);
+  }
   if ((h = sip_message_header(req, SIP_HDR_FROM)))
     sip_write_header_slice(out, "From", h->value);
   if ((h = sip_message_header(req, SIP_HDR_TO))) {

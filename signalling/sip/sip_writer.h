@@ -42,3 +42,9 @@ void sip_write_finish(GString *out, const char *content_type, const void *body, 
  * sip_write_finish. Returns 0, or -EINVAL when REQ is not a request. */
 int sip_write_response_to(GString *out, const sip_message *req, guint status, const char *reason,
                           const char *to_tag);
+/* The same, for a request that arrived from SOURCE_HOST:SOURCE_PORT: the top
+ * Via gets received=SOURCE_HOST when that is not its sent-by host, and both
+ * received= and rport=SOURCE_PORT when it asked for rport (RFC 3261
+ * §18.2.1, RFC 3581 §4). SOURCE_HOST NULL: copied as is. */
+int sip_write_response_from(GString *out, const sip_message *req, guint status, const char *reason,
+                            const char *to_tag, const char *source_host, guint16 source_port);

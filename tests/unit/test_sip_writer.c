@@ -176,6 +176,41 @@ test_reason_phrases(void)
   g_assert_cmpstr(sip_reason_phrase(499), ==, "Client Error");
 }
 
+/* RFC 3581 §4 and RFC 3261 §18.2.1: received and rport in the top Via. */
+static void
+test_response_from_source(void)
+{
+  static const struct {
+    const char *via;
+    const char *want;
+  } cases[] = {
+    { "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;rport",
+      "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK1;received=198.51.100.7;rport=40000\r\n" },
+    { "SIP/2.0/UDP 198.51.100.7:5060;rport;branch=z9hG4bK2",
+      "Via: SIP/2.0/UDP 198.51.100.7:5060;branch=z9hG4bK2;received=198.51.100.7;rport=40000\r\n" },
+    { "SIP/2.0/UDP pc.example.com;branch=z9hG4bK3",
+      "Via: SIP/2.0/UDP pc.example.com;branch=z9hG4bK3;received=198.51.100.7\r\n" },
+    { "SIP/2.0/UDP 198.51.100.7;branch=z9hG4bK4",
+      "Via: SIP/2.0/UDP 198.51.100.7;branch=z9hG4bK4\r\n" },
+    { "SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK5;received=10.0.0.1;rport=1",
+      "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK5;received=198.51.100.7;rport=40000\r\n" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *text = g_strdup_printf(
+      "OPTIONS sip:gw@198.51.100.1 SIP/2.0\r\nVia: %s\r\nVia: SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKup\r\n"
+      "From: <sip:a@b>;tag=1\r\nTo: <sip:gw@c>\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+      cases[i].via);
+    g_auto(sip_message) msg = SIP_MESSAGE_INIT;
+    sip_error err;
+    g_assert_cmpint(sip_message_parse(&msg, text, strlen(text), SIP_FRAMING_DATAGRAM, NULL, &err), ==, 0);
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_assert_cmpint(sip_write_response_from(out, &msg, 200, NULL, "t", "198.51.100.7", 40000), ==, 0);
+    g_assert_nonnull(strstr(out->str, cases[i].want));
+    /* Only the top Via is touched. */
+    g_assert_nonnull(strstr(out->str, "Via: SIP/2.0/UDP 10.1.1.1;branch=z9hG4bKup\r\n"));
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -186,5 +221,6 @@ main(int argc, char **argv)
   g_test_add_func("/sip/writer/response-to-broken", test_response_to_broken_request);
   g_test_add_func("/sip/writer/injection", test_injection);
   g_test_add_func("/sip/writer/reason-phrases", test_reason_phrases);
+  g_test_add_func("/sip/writer/response-from-source", test_response_from_source);
   return g_test_run();
 }
