@@ -100,10 +100,14 @@ sha = Registrar("SHA-256")
 sipp_port = free_port()
 sipp_work = os.path.join("/tmp", f"rtc2sip-sipp-reg-{os.getpid()}")
 os.makedirs(sipp_work, exist_ok=True)
+with open(os.path.join(HERE, "sip", "registrar-md5.xml")) as f:
+    scenario = f.read().replace("@USER@", USER).replace("@PASSWORD@", PASSWORD)
+scenario_path = os.path.join(sipp_work, "registrar-md5.xml")
+with open(scenario_path, "w") as f:
+    f.write(scenario)
 sipp = subprocess.Popen(
-    ["sipp", "-sf", os.path.join(HERE, "sip", "registrar-md5.xml"), "-i", "127.0.0.1", "-p", str(sipp_port),
-     "-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err",
-     "-set", "user", USER, "-set", "password", PASSWORD],
+    ["sipp", "-sf", scenario_path, "-i", "127.0.0.1", "-p", str(sipp_port),
+     "-m", "1", "-nostdin", "-timeout", "40s", "-timeout_error", "-trace_err"],
     cwd=sipp_work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 time.sleep(0.3)
 
