@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "rtc2sip-config"
 #include "gateway/config.h"
 
+#include "certs/fingerprint.h"
+
 #include <errno.h>
 #include <gio/gio.h>
 #include <stdlib.h>
@@ -57,6 +59,13 @@ const config_key config_schema[] = {
     "The trunk's (or PBX's) SIP address as IP:PORT: where requests for it are sent." },
   { "trunk:*", "transport", CONFIG_ENUM, "udp", 0, 0, "udp,tcp,tls", FALSE,
     "SIP transport toward the trunk." },
+  { "trunk:*", "tls-verify", CONFIG_BOOL, "true", 0, 0, NULL, FALSE,
+    "With transport tls: check the trunk's certificate against the system trust store and its name." },
+  { "trunk:*", "tls-fingerprint", CONFIG_STRING, "", 0, 0, NULL, FALSE,
+    "With transport tls: accept exactly the certificate with this fingerprint (\"sha-256 AB:…\") "
+    "instead of a CA check." },
+  { "trunk:*", "tls-server-name", CONFIG_STRING, "", 0, 0, NULL, FALSE,
+    "With transport tls: the name to ask for (SNI) and check; empty: the domain." },
   { "trunk:*", "domain", CONFIG_STRING, "", 0, 0, NULL, FALSE,
     "SIP domain of the account (registrar and From host); empty: the address's host." },
   { "trunk:*", "register", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
@@ -323,6 +332,17 @@ config_validate(const config *cfg, char **problems)
       (*config_get_string(cfg, "general", "private-key") != '\0'))
     g_string_append(out, "general.certificate: needs general.private-key too (and the reverse)\n");
 
+  g_auto(GStrv) trunks = config_sections_with_prefix(cfg, "trunk");
+  for (guint i = 0; trunks[i]; i++) {
+    g_autofree char *section = g_strdup_printf("trunk:%s", trunks[i]);
+    const char *pin = config_get_string(cfg, section, "tls-fingerprint");
+    fingerprint fp;
+    const char *reason = NULL;
+    if (*pin && fingerprint_parse(pin, strlen(pin), &fp, &reason) < 0)
+      g_string_append_printf(out, "%s.tls-fingerprint: %s\n", section, reason);
+    if (!*config_get_string(cfg, section, "address"))
+      g_string_append_printf(out, "%s.address: every trunk needs an address (IP:PORT)\n", section);
+  }
   if (config_get_uint(cfg, "ice", "port-min") > config_get_uint(cfg, "ice", "port-max"))
     g_string_append(out, "ice.port-min: must not be above ice.port-max\n");
 

@@ -9,8 +9,17 @@
 
 #include "signalling/sip/net/sip_transport.h"
 
+/* TLS policy toward one trunk address. */
+typedef struct {
+  sip_addr addr;
+  sip_tls_client_policy policy;
+  fingerprint pin;
+  char *server_name;
+} trunk_tls;
+
 struct sip_ua {
   gateway *gw;
+  GPtrArray *tls_policies; /* of trunk_tls* */
   sip_stack *stack;
   sip_transport *transport;
   GSource *timer;
@@ -134,6 +143,21 @@ handle_event(sip_ua *ua, sip_event *ev)
   }
 }
 
+/* The TLS policy of the trunk at TO, or NULL (verify against the system
+ * trust store). */
+static const sip_tls_client_policy *
+tls_policy_for(sip_ua *ua, const sip_addr *to)
+{
+  if (to->kind != SIP_TRANSPORT_TLS)
+    return NULL;
+  for (guint i = 0; i < ua->tls_policies->len; i++) {
+    trunk_tls *t = ua->tls_policies->pdata[i];
+    if (t->addr.port == to->port && !strcmp(t->addr.host, to->host))
+      return &t->policy;
+  }
+  return NULL;
+}
+
 /* Sends what the stack queued, hands its events on, re-arms its timer. */
 static void
 sip_ua_process(sip_ua *ua)
@@ -143,7 +167,7 @@ sip_ua_process(sip_ua *ua)
     gboolean any = FALSE;
     while (sip_stack_pop_output(ua->stack, &out)) {
       any = TRUE;
-      int rc = sip_transport_send(ua->transport, &out.to, out.data, NULL);
+      int rc = sip_transport_send(ua->transport, &out.to, out.data, tls_policy_for(ua, &out.to));
       if (rc < 0) {
         g_debug("cannot send to %s:%u: %s", out.to.host, out.to.port, g_strerror(-rc));
         sip_stack_transport_error(ua->stack, g_get_monotonic_time(), &out.to);
@@ -250,6 +274,46 @@ start_trunk_registration(sip_ua *ua, const char *name)
   g_message("trunk %s: registering %s with %s:%u over %s", name, aor, host, port, sip_transport_name(kind));
 }
 
+/* Remembers how to check the certificate of a TLS trunk. */
+static void
+add_trunk_tls_policy(sip_ua *ua, const char *name)
+{
+  g_autofree char *section = g_strdup_printf("trunk:%s", name);
+  const config *cfg = ua->gw->cfg;
+  if (g_ascii_strcasecmp(config_get_string(cfg, section, "transport"), "tls") != 0)
+    return;
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  const char *reason = NULL;
+  if (!config_parse_listen(config_get_string(cfg, section, "address"), &host, &port, &reason))
+    return;
+  trunk_tls *t = g_new0(trunk_tls, 1);
+  if (!sip_addr_set(&t->addr, SIP_TRANSPORT_TLS, host, port, 0)) {
+    g_free(t);
+    return;
+  }
+  const char *pin = config_get_string(cfg, section, "tls-fingerprint");
+  const char *server_name = config_get_string(cfg, section, "tls-server-name");
+  const char *domain = config_get_string(cfg, section, "domain");
+  t->server_name = g_strdup(*server_name ? server_name : *domain ? domain : host);
+  t->policy.server_name = t->server_name;
+  t->policy.verify = config_get_bool(cfg, section, "tls-verify");
+  if (*pin && fingerprint_parse(pin, strlen(pin), &t->pin, &reason) == 0) {
+    t->policy.verify = FALSE; /* the pin replaces the CA check */
+    t->policy.pin = &t->pin;
+  }
+  if (!t->policy.verify && !t->policy.pin)
+    g_warning("trunk %s: TLS certificate checks are off (tls-verify = false)", name);
+  g_ptr_array_add(ua->tls_policies, t);
+}
+
+static void
+trunk_tls_free(trunk_tls *t)
+{
+  g_free(t->server_name);
+  g_free(t);
+}
+
 sip_ua *
 sip_ua_new(gateway *gw, GError **error)
 {
@@ -263,6 +327,7 @@ sip_ua_new(gateway *gw, GError **error)
   ua->gw = gw;
   ua->registrations = g_ptr_array_new_with_free_func((GDestroyNotify)registration_free);
   ua->registration_ids = g_array_new(FALSE, FALSE, sizeof(guint));
+  ua->tls_policies = g_ptr_array_new_with_free_func((GDestroyNotify)trunk_tls_free);
 
   sip_transport_config tc = {
     .listen = (const sip_listen_spec *)specs->data,
@@ -290,8 +355,10 @@ sip_ua_new(gateway *gw, GError **error)
   ua->stack = sip_stack_new(&sc);
 
   g_auto(GStrv) trunks = config_sections_with_prefix(gw->cfg, "trunk");
-  for (guint i = 0; trunks[i]; i++)
+  for (guint i = 0; trunks[i]; i++) {
+    add_trunk_tls_policy(ua, trunks[i]);
     start_trunk_registration(ua, trunks[i]);
+  }
   sip_ua_process(ua);
   return ua;
 }
@@ -357,6 +424,7 @@ sip_ua_free(sip_ua *ua)
   sip_stack_free(ua->stack);
   g_ptr_array_unref(ua->registrations);
   g_array_unref(ua->registration_ids);
+  g_ptr_array_unref(ua->tls_policies);
   g_free(ua->contact_host);
   g_free(ua);
 }

@@ -21,11 +21,10 @@ static gboolean udp_readable(GSocket *socket, GIOCondition condition, gpointer d
   sip_transport_listener *l = data;
   sip_transport *t = l->transport;
   for (int n = 0; n < UDP_BATCH; n++) {
-    GSocketAddress *from_address = NULL;
+    g_autoptr(GSocketAddress) from_address = NULL;
     g_autoptr(GError) error = NULL;
     gssize len = g_socket_receive_from(socket, &from_address, (char *)t->dgram_buf, 65535, NULL,
                                        &error);
-    g_autoptr(GSocketAddress) from_owned = from_address;
     if (len < 0) {
       if (!g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
         g_debug("UDP receive on %s:%u: %s", l->host, l->port, error->message);
