@@ -215,7 +215,13 @@ sip_registration_tick(sip_stack *stack, gint64 now)
   if (stack->shutting_down && stack->shutdown_deadline <= now) {
     /* timed out: forget what is left */
     g_hash_table_remove_all(stack->regs);
-    g_hash_table_remove_all(stack->dialogs);
+    ids = g_hash_table_get_keys(stack->dialogs);
+    for (GList *l = ids; l; l = l->next) {
+      sip_dialog *d = sip_dialog_get(stack, GPOINTER_TO_UINT(l->data));
+      if (d)
+        sip_dialog_end(stack, d, 408, "shutdown timed out");
+    }
+    g_list_free(ids);
     sip_registration_check_shutdown(stack);
   }
 }

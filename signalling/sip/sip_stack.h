@@ -178,10 +178,15 @@ typedef struct {
   const sip_credentials *credentials;  /* for 401/407, may be NULL */
 } sip_invite_params;
 
-/* Sends an INVITE; returns the dialog (call) handle, 0 on bad parameters. */
+/* Sends an INVITE; returns the dialog (call) handle, 0 on bad parameters.
+ * Every handle ends with exactly one SIP_EVENT_DIALOG_ENDED (a failed call
+ * first gets its final INVITE_RESPONSE). A 401/407 is answered once with
+ * CREDENTIALS (new INVITE, same Call-ID and From tag, CSeq + 1). */
 guint sip_stack_invite(sip_stack *stack, gint64 now_us, const sip_invite_params *params);
-/* CANCEL the INVITE of call DIALOG (§9.1): sent once a provisional response
- * arrived, at once otherwise deferred until one does. Returns 0 or -ENOENT. */
+/* CANCEL the INVITE of call DIALOG (§9.1): sent at once when a provisional
+ * response has arrived, else as soon as one does. If a 2xx wins the race
+ * the call is ACKed and ended with BYE. The handle ends with
+ * INVITE_RESPONSE (487 usually) then DIALOG_ENDED. Returns 0 or -ENOENT. */
 int sip_stack_cancel(sip_stack *stack, gint64 now_us, guint dialog);
 /* BYE on a confirmed dialog; on a UAC dialog not yet answered this is
  * sip_stack_cancel. An unanswered incoming call is refused with
