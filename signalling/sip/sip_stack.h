@@ -65,6 +65,7 @@ typedef struct {
   gboolean reliable;        /* TCP/TLS: the transport layer retransmits, we do not */
 } sip_outgoing;
 void sip_outgoing_clear(sip_outgoing *out);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sip_outgoing, sip_outgoing_clear)
 
 /* Timer base values (RFC 3261 §17.1.1.1, Table 4). 0 takes the default. */
 #define SIP_DEFAULT_T1_US (500 * 1000)
@@ -129,6 +130,7 @@ typedef struct {
   guint32 expires;             /* REGISTERED: granted seconds */
 } sip_event;
 void sip_event_clear(sip_event *ev);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sip_event, sip_event_clear)
 
 typedef struct sip_stack sip_stack;
 
