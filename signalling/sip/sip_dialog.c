@@ -427,9 +427,17 @@ sip_dialog_request(sip_stack *stack, gint64 now, sip_txn *txn, sip_message *msg,
   case SIP_METHOD_INVITE:
   case SIP_METHOD_UPDATE: {
     gboolean invite = ids->method == SIP_METHOD_INVITE;
-    if (d->reinvite_out || d->reinvite_in) {
-      const char *hdrs[] = { "Retry-After", "2", NULL };
-      sip_stack_reply(stack, now, txn, 491, NULL, invite ? NULL : hdrs, NULL, NULL, 0);
+    if (d->reinvite_out) {
+      /* glare: our own offer is pending (§14.2, RFC 3311 §5.2) */
+      sip_stack_reply(stack, now, txn, 491, NULL, NULL, NULL, NULL, 0);
+      return;
+    }
+    if (d->reinvite_in) {
+      /* we have not answered their previous offer yet: 500 + Retry-After */
+      char secs[4];
+      g_snprintf(secs, sizeof secs, "%d", g_rand_int_range(stack->rand, 0, 11));
+      const char *hdrs[] = { "Retry-After", secs, NULL };
+      sip_stack_reply(stack, now, txn, 500, NULL, hdrs, NULL, NULL, 0);
       return;
     }
     learn_from(d, msg, FALSE);

@@ -9,7 +9,8 @@
  *   value; a 423 that does not raise the interval is a failure).
  * - Failure (any other final status, timeout 408, transport error 503):
  *   SIP_REG_FAILED, then a new attempt after 30 s, 60 s, 120 s, … capped at
- *   30 min, reset by a success. A Retry-After is not read (kept simple). */
+ *   30 min, reset by a success; a longer Retry-After (up to 30 min) of the
+ *   failure response is honoured. */
 #define G_LOG_DOMAIN "rtc2sip-sip"
 #include <errno.h>
 #include <string.h>
@@ -194,6 +195,17 @@ sip_registration_client_result(sip_stack *stack, gint64 now, sip_txn *txn, guint
   for (guint i = 1; i < reg->failures && backoff < SIP_REG_BACKOFF_MAX_S; i++)
     backoff *= 2;
   backoff = MIN(backoff, SIP_REG_BACKOFF_MAX_S);
+  const sip_header *ra = msg ? sip_message_header(msg, SIP_HDR_RETRY_AFTER) : NULL;
+  guint64 after = 0;
+  if (ra) {
+    /* "Retry-After: 120 (busy);duration=…": the leading number */
+    sip_slice v = sip_slice_trim(ra->value);
+    gsize n = 0;
+    while (n < v.len && g_ascii_isdigit(v.p[n]))
+      n++;
+    if (sip_parse_uint(sip_slice_make(v.p, n), SIP_REG_BACKOFF_MAX_S, &after) == 0)
+      backoff = MAX(backoff, (gint64)after);
+  }
   reg->refresh_at = now + backoff * G_USEC_PER_SEC;
   reg_event(stack, reg, SIP_REG_FAILED, status,
             status == 408 ? "registrar did not answer" : "registration refused");
@@ -215,7 +227,13 @@ sip_registration_tick(sip_stack *stack, gint64 now)
   if (stack->shutting_down && stack->shutdown_deadline <= now) {
     /* timed out: forget what is left */
     g_hash_table_remove_all(stack->regs);
-    g_hash_table_remove_all(stack->dialogs);
+    ids = g_hash_table_get_keys(stack->dialogs);
+    for (GList *l = ids; l; l = l->next) {
+      sip_dialog *d = sip_dialog_get(stack, GPOINTER_TO_UINT(l->data));
+      if (d)
+        sip_dialog_end(stack, d, 408, "shutdown timed out");
+    }
+    g_list_free(ids);
     sip_registration_check_shutdown(stack);
   }
 }

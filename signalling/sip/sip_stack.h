@@ -65,6 +65,7 @@ typedef struct {
   gboolean reliable;        /* TCP/TLS: the transport layer retransmits, we do not */
 } sip_outgoing;
 void sip_outgoing_clear(sip_outgoing *out);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sip_outgoing, sip_outgoing_clear)
 
 /* Timer base values (RFC 3261 §17.1.1.1, Table 4). 0 takes the default. */
 #define SIP_DEFAULT_T1_US (500 * 1000)
@@ -129,6 +130,7 @@ typedef struct {
   guint32 expires;             /* REGISTERED: granted seconds */
 } sip_event;
 void sip_event_clear(sip_event *ev);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sip_event, sip_event_clear)
 
 typedef struct sip_stack sip_stack;
 
@@ -178,10 +180,15 @@ typedef struct {
   const sip_credentials *credentials;  /* for 401/407, may be NULL */
 } sip_invite_params;
 
-/* Sends an INVITE; returns the dialog (call) handle, 0 on bad parameters. */
+/* Sends an INVITE; returns the dialog (call) handle, 0 on bad parameters.
+ * Every handle ends with exactly one SIP_EVENT_DIALOG_ENDED (a failed call
+ * first gets its final INVITE_RESPONSE). A 401/407 is answered once with
+ * CREDENTIALS (new INVITE, same Call-ID and From tag, CSeq + 1). */
 guint sip_stack_invite(sip_stack *stack, gint64 now_us, const sip_invite_params *params);
-/* CANCEL the INVITE of call DIALOG (§9.1): sent once a provisional response
- * arrived, at once otherwise deferred until one does. Returns 0 or -ENOENT. */
+/* CANCEL the INVITE of call DIALOG (§9.1): sent at once when a provisional
+ * response has arrived, else as soon as one does. If a 2xx wins the race
+ * the call is ACKed and ended with BYE. The handle ends with
+ * INVITE_RESPONSE (487 usually) then DIALOG_ENDED. Returns 0 or -ENOENT. */
 int sip_stack_cancel(sip_stack *stack, gint64 now_us, guint dialog);
 /* BYE on a confirmed dialog; on a UAC dialog not yet answered this is
  * sip_stack_cancel. An unanswered incoming call is refused with

@@ -515,6 +515,48 @@ test_shutdown_with_call(void)
   sip_event_clear(&ev);
 }
 
+/* A second re-INVITE while we have not answered the first: 500 with
+ * Retry-After (§14.2). */
+static void
+test_reinvite_pending_answer(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(30, "192.0.2.1");
+  g_autofree char *tag = NULL;
+  sip_event ev;
+  guint d = uas_answer(s, 0, &tag, NULL);
+  g_autoptr(GString) ack = tu_request("ACK", "z9hG4bKa1", "uas-call@peer", "pt", tag, 1, NULL,
+                                      NULL);
+  tu_feed_string(s, 100 * MS, &peer_udp, ack);
+  tu_expect_event(s, SIP_EVENT_ACK, &ev);
+  sip_event_clear(&ev);
+  g_autoptr(GString) re1 = tu_request("INVITE", "z9hG4bKq1", "uas-call@peer", "pt", tag, 2, NULL,
+                                      "v=1\r\n");
+  tu_feed_string(s, SEC, &peer_udp, re1);
+  g_autoptr(tu_out) trying = tu_expect_response(s, 100);
+  tu_expect_event(s, SIP_EVENT_REINVITE, &ev);
+  g_assert_cmpuint(ev.dialog, ==, d);
+  guint txn = ev.transaction;
+  sip_event_clear(&ev);
+  g_autoptr(GString) re2 = tu_request("INVITE", "z9hG4bKq2", "uas-call@peer", "pt", tag, 3, NULL,
+                                      "v=2\r\n");
+  tu_feed_string(s, SEC, &peer_udp, re2);
+  g_autoptr(tu_out) err = tu_expect_response(s, 500);
+  g_autofree char *ra = tu_header(err->msg, "Retry-After");
+  g_assert_nonnull(ra);
+  tu_expect_no_event(s);
+  /* our answer to the first one, then the ACK */
+  g_assert_cmpint(sip_stack_respond(s, SEC, txn, 200, NULL, NULL, "application/sdp", "v=9\r\n",
+                                    5, NULL), ==, 0);
+  g_autoptr(tu_out) ok = tu_expect_response(s, 200);
+  g_autoptr(GString) ack2 = tu_request("ACK", "z9hG4bKa2", "uas-call@peer", "pt", tag, 2, NULL,
+                                       NULL);
+  tu_feed_string(s, 2 * SEC, &peer_udp, ack2);
+  tu_expect_event(s, SIP_EVENT_ACK, &ev);
+  sip_event_clear(&ev);
+  g_assert_cmpint(sip_stack_reinvite(s, 3 * SEC, d, "application/sdp", "v=3\r\n", 5), ==, 0);
+  g_autoptr(tu_out) ours = tu_expect_request(s, "INVITE");
+}
+
 /* ── two stacks through a lossy in-memory network ── */
 
 typedef struct {
@@ -672,6 +714,7 @@ main(int argc, char **argv)
   g_test_add_func("/sip/dialog/update-and-reinvite", test_update_and_reinvite);
   g_test_add_func("/sip/dialog/forked-2xx", test_forked_2xx);
   g_test_add_func("/sip/dialog/shutdown-with-call", test_shutdown_with_call);
+  g_test_add_func("/sip/dialog/reinvite-pending-answer", test_reinvite_pending_answer);
   g_test_add_func("/sip/dialog/lossy-call", test_lossy_call);
   return g_test_run();
 }

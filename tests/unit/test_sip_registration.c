@@ -214,9 +214,16 @@ test_backoff(void)
   tu_feed_string(s, now, &registrar, busy3);
   expect_state(s, SIP_REG_FAILED, 500, 0);
   t = now;
-  tu_out *r4 = next_register(s, &now);
-  tu_out_free(r4);
+  g_autoptr(tu_out) r4 = next_register(s, &now);
   g_assert_cmpint(now, ==, t + 120 * SEC);
+  expect_state(s, SIP_REG_REGISTERING, 0, 0);
+  /* a Retry-After longer than the backoff (240 s now) wins */
+  g_autoptr(GString) busy4 = tu_response(r4->msg, 503, "reg", "Retry-After: 600 (maintenance)\r\n");
+  tu_feed_string(s, now, &registrar, busy4);
+  expect_state(s, SIP_REG_FAILED, 503, 0);
+  t = now;
+  g_autoptr(tu_out) r5 = next_register(s, &now);
+  g_assert_cmpint(now, ==, t + 600 * SEC);
 }
 
 /* Shutdown unregisters (Expires: 0) and reports when done. */
