@@ -120,6 +120,23 @@ static void test_default_policy_verifies(tls_fixture *f, gconstpointer data) {
   expect_failure(f, NULL);
 }
 
+/* verify = FALSE without a pin: accepted, with one warning for the
+ * operator. Run in a subprocess where warnings are not fatal. */
+static void test_no_verification(void) {
+  if (g_test_subprocess()) {
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+    tls_fixture f;
+    fixture_set_up(&f, NULL);
+    sip_tls_client_policy policy = { FALSE, NULL, NULL };
+    exchange(&f, &policy);
+    fixture_tear_down(&f, NULL);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stderr("*without any certificate check*");
+}
+
 /* A TLS listener without an identity is a configuration error. */
 static void test_listener_needs_identity(void) {
   sip_listen_spec spec = { SIP_TRANSPORT_TLS, "127.0.0.1", 0 };
@@ -141,6 +158,7 @@ int main(int argc, char **argv) {
   ADD("/sip-net/tls/wrong-pin", test_wrong_pin);
   ADD("/sip-net/tls/verify-self-signed", test_verify_self_signed);
   ADD("/sip-net/tls/default-policy-verifies", test_default_policy_verifies);
+  g_test_add_func("/sip-net/tls/no-verification", test_no_verification);
   g_test_add_func("/sip-net/tls/listener-needs-identity", test_listener_needs_identity);
   return g_test_run();
 }
