@@ -263,6 +263,96 @@ static void test_queue_cap(void) {
   net_collector_clear(&c);
 }
 
+/* max_connections: overall limit, outgoing included. */
+static void test_limit_total(void) {
+  net_collector c;
+  net_collector_init(&c);
+  sip_listen_spec spec = { SIP_TRANSPORT_TCP, "127.0.0.1", 0 };
+  sip_transport_config config = { 0 };
+  config.listen = &spec;
+  config.n_listen = 1;
+  config.max_connections = 1;
+  config.callbacks = net_collector_callbacks(&c);
+  sip_transport *t = sip_transport_new(&config, NULL);
+  guint16 port = sip_transport_local_port(t, SIP_TRANSPORT_TCP);
+  g_autoptr(GSocket) s1 = net_tcp_client("127.0.0.1", port);
+  g_autoptr(GSocket) s2 = net_tcp_client("127.0.0.1", port);
+  g_assert_true(net_wait_stat(t, NET_STAT(connections_refused), 1));
+  g_assert_true(net_wait_closed(s2));
+  g_assert_cmpuint(stats_of(t).connections_open, ==, 1);
+  sip_addr to;
+  g_assert_true(sip_addr_set(&to, SIP_TRANSPORT_TCP, "192.0.2.1", 5060, 0));
+  g_autoptr(GBytes) msg = g_bytes_new_static("x", 1);
+  g_assert_cmpint(sip_transport_send(t, &to, msg, NULL), ==, -EMFILE);
+  sip_transport_free(t);
+  net_collector_clear(&c);
+}
+
+/* Idle connections are closed (no traffic either way for idle_timeout). */
+static void test_idle_timeout(void) {
+  net_collector c;
+  net_collector_init(&c);
+  sip_listen_spec spec = { SIP_TRANSPORT_TCP, "127.0.0.1", 0 };
+  sip_transport_config config = { 0 };
+  config.listen = &spec;
+  config.n_listen = 1;
+  config.idle_timeout_us = 200 * 1000;
+  config.callbacks = net_collector_callbacks(&c);
+  sip_transport *t = sip_transport_new(&config, NULL);
+  g_autoptr(GSocket) s = net_tcp_client("127.0.0.1", sip_transport_local_port(t, SIP_TRANSPORT_TCP));
+  g_assert_true(net_wait_stat(t, NET_STAT(connections_total), 1));
+  g_assert_true(net_wait_closed(s));
+  g_assert_cmpuint(stats_of(t).connections_open, ==, 0);
+  g_assert_cmpuint(c.errors->len, ==, 0);
+  sip_transport_free(t);
+  net_collector_clear(&c);
+}
+
+/* Two transports over ::1: request one way, response back on the same
+ * connection. */
+static void test_ipv6(void) {
+  net_collector ca, cb;
+  net_collector_init(&ca);
+  net_collector_init(&cb);
+  sip_listen_spec spec = { SIP_TRANSPORT_TCP, "::1", 0 };
+  sip_transport_config config = { 0 };
+  config.listen = &spec;
+  config.n_listen = 1;
+  config.callbacks = net_collector_callbacks(&cb);
+  g_autoptr(GError) error = NULL;
+  sip_transport *b = sip_transport_new(&config, &error);
+  if (!b) {
+    g_test_skip("no IPv6 loopback");
+    net_collector_clear(&ca);
+    net_collector_clear(&cb);
+    return;
+  }
+  sip_transport *a = net_transport_new(SIP_TRANSPORT_TCP, NULL, &ca, NULL);
+  sip_addr to;
+  g_assert_true(sip_addr_set(&to, SIP_TRANSPORT_TCP, "0:0::1",
+                             sip_transport_local_port(b, SIP_TRANSPORT_TCP), 0));
+  g_autofree char *m = net_make_request(1, NULL);
+  g_autoptr(GBytes) bytes = g_bytes_new(m, strlen(m));
+  g_assert_cmpint(sip_transport_send(a, &to, bytes, NULL), ==, 0);
+  g_assert_true(net_wait_messages(&cb, 1));
+  const sip_addr *from = &g_array_index(cb.messages, net_received, 0).from;
+  g_assert_cmpstr(from->host, ==, "::1");
+  g_autoptr(GBytes) reply = g_bytes_new_static("SIP/2.0 200 OK\r\nContent-Length: 0\r\n\r\n", 37);
+  g_assert_cmpint(sip_transport_send(b, from, reply, NULL), ==, 0);
+  g_assert_true(net_wait_messages(&ca, 1));
+  g_assert_cmpstr(g_array_index(ca.messages, net_received, 0).from.host, ==, "::1");
+  /* "0:0::1" and "::1" are the same destination: the connection is reused. */
+  sip_addr same;
+  g_assert_true(sip_addr_set(&same, SIP_TRANSPORT_TCP, "::1", to.port, 0));
+  g_assert_cmpint(sip_transport_send(a, &same, bytes, NULL), ==, 0);
+  g_assert_true(net_wait_messages(&cb, 2));
+  g_assert_cmpuint(stats_of(a).connections_total, ==, 1);
+  sip_transport_free(a);
+  sip_transport_free(b);
+  net_collector_clear(&ca);
+  net_collector_clear(&cb);
+}
+
 int main(int argc, char **argv) {
   g_test_init(&argc, &argv, NULL);
 #define ADD(path, fn) \
@@ -276,5 +366,8 @@ int main(int argc, char **argv) {
   ADD("/sip-net/tcp/connect-refused", test_connect_refused);
   g_test_add_func("/sip-net/tcp/limit-per-address", test_limit_per_address);
   g_test_add_func("/sip-net/tcp/queue-cap", test_queue_cap);
+  g_test_add_func("/sip-net/tcp/limit-total", test_limit_total);
+  g_test_add_func("/sip-net/tcp/idle-timeout", test_idle_timeout);
+  g_test_add_func("/sip-net/tcp/ipv6", test_ipv6);
   return g_test_run();
 }

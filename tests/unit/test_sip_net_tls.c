@@ -120,6 +120,53 @@ static void test_default_policy_verifies(tls_fixture *f, gconstpointer data) {
   expect_failure(f, NULL);
 }
 
+/* verify = FALSE without a pin: accepted, with one warning for the
+ * operator. Run in a subprocess where warnings are not fatal. */
+static void test_no_verification(void) {
+  if (g_test_subprocess()) {
+    g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+    tls_fixture f;
+    fixture_set_up(&f, NULL);
+    sip_tls_client_policy policy = { FALSE, NULL, NULL };
+    exchange(&f, &policy);
+    fixture_tear_down(&f, NULL);
+    return;
+  }
+  g_test_trap_subprocess(NULL, 20 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed();
+  g_test_trap_assert_stderr("*without any certificate check*");
+}
+
+/* A server that accepts TCP but never speaks TLS: the handshake times out
+ * (connect_timeout_us) and is reported. */
+static void test_handshake_timeout(void) {
+  g_autoptr(GSocket) mute = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+                                         G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+  g_assert_true(g_socket_bind(mute, any, TRUE, NULL));
+  g_assert_true(g_socket_listen(mute, NULL));   /* the kernel completes connects */
+  g_autoptr(GSocketAddress) bound = g_socket_get_local_address(mute, NULL);
+  net_collector c;
+  net_collector_init(&c);
+  sip_transport_config config = { 0 };
+  config.connect_timeout_us = 200 * 1000;
+  config.callbacks = net_collector_callbacks(&c);
+  sip_transport *t = sip_transport_new(&config, NULL);
+  sip_addr to;
+  g_assert_true(sip_addr_set(&to, SIP_TRANSPORT_TLS, "127.0.0.1",
+                             g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound)), 0));
+  g_autoptr(GBytes) msg = g_bytes_new_static("x", 1);
+  g_assert_cmpint(sip_transport_send(t, &to, msg, NULL), ==, 0);
+  g_assert_true(net_wait_errors(&c, 1));
+  net_error *e = &g_array_index(c.errors, net_error, 0);
+  g_assert_cmpint(e->error, ==, -ETIMEDOUT);
+  g_assert_cmpuint(stats_of(t).tls_handshake_failures, ==, 1);
+  g_assert_cmpuint(stats_of(t).connections_open, ==, 0);
+  sip_transport_free(t);
+  net_collector_clear(&c);
+}
+
 /* A TLS listener without an identity is a configuration error. */
 static void test_listener_needs_identity(void) {
   sip_listen_spec spec = { SIP_TRANSPORT_TLS, "127.0.0.1", 0 };
@@ -141,6 +188,8 @@ int main(int argc, char **argv) {
   ADD("/sip-net/tls/wrong-pin", test_wrong_pin);
   ADD("/sip-net/tls/verify-self-signed", test_verify_self_signed);
   ADD("/sip-net/tls/default-policy-verifies", test_default_policy_verifies);
+  g_test_add_func("/sip-net/tls/no-verification", test_no_verification);
+  g_test_add_func("/sip-net/tls/handshake-timeout", test_handshake_timeout);
   g_test_add_func("/sip-net/tls/listener-needs-identity", test_listener_needs_identity);
   return g_test_run();
 }

@@ -298,7 +298,7 @@ static sip_conn *conn_new(sip_transport *t, sip_transport_kind kind, GSocket *so
   c->key = conn_key(kind, peer->host, peer->port);
   c->socket = g_object_ref(socket);
   c->framer = sip_stream_framer_new(&t->limits);
-  c->last_activity_us = g_get_monotonic_time();
+  c->last_activity_us = c->created_us = g_get_monotonic_time();
   g_queue_init(&c->out);
   g_socket_set_blocking(socket, FALSE);
   g_socket_set_option(socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
@@ -461,7 +461,13 @@ void sip_stream_sweep(sip_transport *t, gint64 now_us) {
     sip_conn_ref(l->data);
   for (GList *l = conns; l; l = l->next) {
     sip_conn *c = l->data;
-    if (c->state != SIP_CONN_CLOSED && now_us - c->last_activity_us > t->idle_timeout_us) {
+    gboolean opening = c->state == SIP_CONN_CONNECTING || c->state == SIP_CONN_HANDSHAKING;
+    if (opening && now_us - c->created_us > t->connect_timeout_us) {
+      if (c->state == SIP_CONN_HANDSHAKING)
+        t->stats.tls_handshake_failures++;
+      sip_conn_close(c, -ETIMEDOUT, c->state == SIP_CONN_CONNECTING ? "connect timed out"
+                                                                     : "TLS handshake timed out");
+    } else if (c->state != SIP_CONN_CLOSED && now_us - c->last_activity_us > t->idle_timeout_us) {
       g_debug("closing idle %s connection with %s:%u", sip_transport_name(c->kind), c->peer.host,
               c->peer.port);
       sip_conn_close(c, c->out_len > 0 ? -ETIMEDOUT : 0, "idle timeout");

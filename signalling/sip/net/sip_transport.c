@@ -107,6 +107,8 @@ sip_transport *sip_transport_new(const sip_transport_config *config, GError **er
   t->idle_timeout_us = config->idle_timeout_us > 0 ? config->idle_timeout_us
                                                    : SIP_TRANSPORT_DEFAULT_IDLE_TIMEOUT_US;
   t->max_queued = config->max_queued ? config->max_queued : SIP_TRANSPORT_DEFAULT_MAX_QUEUED;
+  t->connect_timeout_us = config->connect_timeout_us > 0 ? config->connect_timeout_us
+                                                         : SIP_TRANSPORT_DEFAULT_CONNECT_TIMEOUT_US;
   t->identity = config->identity ? identity_ref(config->identity) : NULL;
   t->listeners = g_ptr_array_new_with_free_func(listener_free);
   t->conns = g_hash_table_new(g_int64_hash, g_int64_equal);
@@ -149,7 +151,7 @@ sip_transport *sip_transport_new(const sip_transport_config *config, GError **er
       return NULL;
     }
   }
-  gint64 interval_ms = t->idle_timeout_us / 4000;
+  gint64 interval_ms = MIN(t->idle_timeout_us, t->connect_timeout_us) / 4000;
   t->sweep = g_timeout_source_new((guint)CLAMP(interval_ms, 100, 30000));
   g_source_set_callback(t->sweep, sweep_cb, t, NULL);
   g_source_attach(t->sweep, t->context);

@@ -64,6 +64,7 @@ typedef struct {
   guint max_connections_per_address;   /* 0: 64 */
   gint64 idle_timeout_us;              /* 0: 15 min; idle TCP/TLS connections are closed */
   gsize max_queued;                    /* outgoing octets per connection; 0: 1 MiB */
+  gint64 connect_timeout_us;           /* TCP connect + TLS handshake; 0: 32 s (64*T1) */
   sip_transport_callbacks callbacks;
 } sip_transport_config;
 
@@ -77,6 +78,7 @@ typedef struct {
 #define SIP_TRANSPORT_DEFAULT_MAX_PER_ADDRESS 64
 #define SIP_TRANSPORT_DEFAULT_IDLE_TIMEOUT_US (15 * G_TIME_SPAN_MINUTE)
 #define SIP_TRANSPORT_DEFAULT_MAX_QUEUED (1024 * 1024)
+#define SIP_TRANSPORT_DEFAULT_CONNECT_TIMEOUT_US (32 * G_TIME_SPAN_SECOND)
 
 /* Binds every listen spec. Returns NULL with ERROR naming the address that
  * could not be bound ("udp:127.0.0.1:5060: Address already in use"). */

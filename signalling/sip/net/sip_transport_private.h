@@ -44,6 +44,7 @@ struct sip_conn {
   gsize out_offset;            /* octets of the head already written */
   gsize out_len;               /* octets queued, head offset excluded */
   gint64 last_activity_us;
+  gint64 created_us;
   /* TLS */
   gnutls_session_t tls;
   gsize tls_pending;           /* length of a record send that returned E_AGAIN */
@@ -59,6 +60,7 @@ struct sip_transport {
   sip_limits limits;
   guint max_connections, max_per_address;
   gint64 idle_timeout_us;
+  gint64 connect_timeout_us;
   gsize max_queued;
   identity *identity;
   GPtrArray *listeners;        /* sip_transport_listener*, owned */
@@ -110,7 +112,8 @@ void sip_conn_unref(sip_conn *c);
 void sip_conn_update_events(sip_conn *c);
 /* Marks LEN octets at the head of the outgoing queue as written. */
 void sip_conn_consumed(sip_conn *c, gsize len);
-/* Closes connections idle for longer than the idle timeout. */
+/* Closes connections idle for longer than the idle timeout, and those
+ * still connecting or handshaking after the connect timeout (reported). */
 void sip_stream_sweep(sip_transport *t, gint64 now_us);
 /* Frames DATA received on C; delivers messages and queues pongs. FALSE when
  * the connection was closed. */
