@@ -35,6 +35,10 @@ media_leg_alloc(const media_leg_common *common, const media_transport_ops *ops)
   leg->on_event = common->on_event;
   leg->user_data = common->user_data;
   leg->ops = ops;
+  leg->te_pt_in = leg->te_pt_out = -1;
+  leg->clock_rate = 8000;
+  if (leg->ssrc)
+    rtp_rewrite_stream_init(&leg->stream, RTP_REWRITE_CONTINUOUS, leg->ssrc, 8000, TRUE);
   return leg;
 }
 
@@ -158,17 +162,10 @@ media_leg_dtls_duration_us(const media_leg *leg)
   return leg->dtls_connected_us ? leg->dtls_connected_us - leg->dtls_started_us : 0;
 }
 
-/* Protects and sends a packet that another leg decrypted into BUF (which has
- * MEDIA_PACKET_ROOM bytes of room). */
+/* Protects and sends a prepared packet to leg TO. */
 static void
-forward(media_leg *to, guint8 *buf, gsize len, gboolean rtcp)
+send_out(media_leg *to, guint8 *buf, gsize len, gboolean rtcp)
 {
-  if (!to)
-    return;
-  if (to->ssrc && len >= (rtcp ? 8u : 12u)) {
-    guint32 be = GUINT32_TO_BE(to->ssrc);
-    memcpy(buf + (rtcp ? 4 : 8), &be, 4);
-  }
   if (to->srtp_out) {
     int rc = rtcp ? media_srtp_protect_rtcp(to->srtp_out, buf, &len, MEDIA_PACKET_ROOM)
                   : media_srtp_protect(to->srtp_out, buf, &len, MEDIA_PACKET_ROOM);
@@ -187,6 +184,58 @@ forward(media_leg *to, guint8 *buf, gsize len, gboolean rtcp)
       to->stats.rtp_out++;
     to->stats.bytes_out += len;
     to->stats.last_out_us = g_get_monotonic_time();
+  }
+}
+
+/* Rewrites a packet that leg FROM decrypted into BUF (MEDIA_PACKET_ROOM
+ * bytes of room) for leg TO, then protects and sends it. */
+static void
+forward(media_leg *from, media_leg *to, guint8 *buf, gsize len, gboolean rtcp)
+{
+  if (!to)
+    return;
+  if (!rtcp) {
+    if (to->has_pt_map && rtp_rewrite_pt_apply(&to->pt_map, buf, len) < 0) {
+      to->stats.dropped++;
+      return;
+    }
+    if (to->ssrc && rtp_rewrite_stream_apply(&to->stream, g_get_monotonic_time(), buf, len) < 0) {
+      to->stats.dropped++;
+      return;
+    }
+  } else {
+    /* Senders as TO sees them; report blocks about the stream we send FROM
+     * point back at its real source on TO's side. */
+    rtp_rewrite_ssrc_map sender, media;
+    rtp_rewrite_ssrc_map_init(&sender);
+    rtp_rewrite_ssrc_map_init(&media);
+    if (to->ssrc && to->stream.have_source)
+      rtp_rewrite_ssrc_map_set(&sender, to->stream.src_ssrc, to->ssrc);
+    if (from != to && from->ssrc && from->stream.have_source)
+      rtp_rewrite_ssrc_map_set(&media, from->ssrc, from->stream.src_ssrc);
+    if (rtp_rewrite_rtcp(&sender, &media, buf, len, NULL) < 0) {
+      to->stats.dropped++;
+      return;
+    }
+  }
+  send_out(to, buf, len, rtcp);
+}
+
+/* An RFC 4733 packet from this leg: report its digits, relay nothing. */
+static void
+dtmf_in(media_leg *leg, const guint8 *pkt, gsize len)
+{
+  rtp_header h;
+  if (rtp_header_parse(pkt, len, &h, NULL) < 0 || !leg->dtmf_in)
+    return;
+  rtp_event_receiver_feed(leg->dtmf_in, g_get_monotonic_time(), pkt + h.header_len,
+                          len - h.header_len, h.timestamp, h.marker);
+  rtp_event_report r;
+  while (rtp_event_receiver_poll(leg->dtmf_in, &r)) {
+    if (r.kind == RTP_EVENT_DIGIT_START) {
+      media_leg_event ev = { .type = MEDIA_LEG_EVENT_DTMF, .digit = r.digit };
+      media_leg_emit(leg, &ev);
+    }
   }
 }
 
@@ -242,7 +291,108 @@ media_leg_receive(media_leg *leg, media_component component, const guint8 *data,
       media_leg_emit(leg, &ev);
     }
   }
-  forward(leg->peer, leg->scratch, len, rtcp);
+  if (!rtcp && leg->te_pt_in >= 0 && len >= 2 && (leg->scratch[1] & 0x7f) == leg->te_pt_in) {
+    dtmf_in(leg, leg->scratch, len);
+    return;
+  }
+  forward(leg, leg->peer, leg->scratch, len, rtcp);
+}
+
+void
+media_leg_set_relay(media_leg *leg, const rtp_rewrite_pt_map *pt_map, guint32 ssrc, guint clock_rate)
+{
+  leg->has_pt_map = pt_map != NULL;
+  if (pt_map)
+    leg->pt_map = *pt_map;
+  if (ssrc && (ssrc != leg->ssrc || !leg->clock_rate))
+    rtp_rewrite_stream_init(&leg->stream, RTP_REWRITE_CONTINUOUS, ssrc, clock_rate ? clock_rate : 8000, TRUE);
+  leg->ssrc = ssrc;
+  leg->clock_rate = clock_rate ? clock_rate : 8000;
+}
+
+void
+media_leg_set_dtmf(media_leg *leg, int te_pt_in, int te_pt_out, guint clock_rate)
+{
+  leg->te_pt_in = te_pt_in;
+  leg->te_pt_out = te_pt_out;
+  rtp_event_receiver_free(leg->dtmf_in);
+  leg->dtmf_in = te_pt_in >= 0 ? rtp_event_receiver_new(clock_rate ? clock_rate : 8000, 0) : NULL;
+  rtp_event_sender_free(leg->dtmf_out);
+  leg->dtmf_out = NULL;
+  if (te_pt_out >= 0) {
+    rtp_event_sender_config cfg;
+    rtp_event_sender_config_init(&cfg);
+    cfg.payload_type = (guint8)te_pt_out;
+    cfg.clock_rate = clock_rate ? clock_rate : 8000;
+    leg->dtmf_out = rtp_event_sender_new(&cfg, g_get_monotonic_time(), NULL);
+  }
+}
+
+static void dtmf_schedule(media_leg *leg);
+
+/* Sends the RFC 4733 packets that are due, inside the stream toward LEG. */
+static void
+dtmf_send_due(media_leg *leg)
+{
+  rtp_event_packet p;
+  gint64 now = g_get_monotonic_time();
+  while (rtp_event_sender_poll(leg->dtmf_out, now, &p)) {
+    guint16 seq;
+    guint32 ts;
+    if (!rtp_rewrite_stream_insert(&leg->stream, now, &seq, &ts))
+      continue; /* no stream yet: nothing to insert into */
+    if (p.marker)
+      leg->dtmf_event_ts = ts;
+    guint8 buf[MEDIA_PACKET_ROOM];
+    buf[0] = 0x80;
+    buf[1] = (guint8)((p.marker ? 0x80 : 0) | p.payload_type);
+    buf[2] = seq >> 8;
+    buf[3] = seq & 0xff;
+    guint32 be_ts = GUINT32_TO_BE(leg->dtmf_event_ts), be_ssrc = GUINT32_TO_BE(leg->ssrc);
+    memcpy(buf + 4, &be_ts, 4);
+    memcpy(buf + 8, &be_ssrc, 4);
+    memcpy(buf + 12, p.payload, RTP_EVENT_PAYLOAD_LEN);
+    send_out(leg, buf, 12 + RTP_EVENT_PAYLOAD_LEN, FALSE);
+  }
+  dtmf_schedule(leg);
+}
+
+static gboolean
+on_dtmf_timer(gpointer data)
+{
+  media_leg *leg = data;
+  g_source_unref(leg->dtmf_timer);
+  leg->dtmf_timer = NULL;
+  dtmf_send_due(leg);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dtmf_schedule(media_leg *leg)
+{
+  if (leg->dtmf_timer) {
+    g_source_destroy(leg->dtmf_timer);
+    g_source_unref(leg->dtmf_timer);
+    leg->dtmf_timer = NULL;
+  }
+  gint64 deadline = rtp_event_sender_next_deadline(leg->dtmf_out);
+  if (deadline < 0 || deadline == G_MAXINT64)
+    return;
+  gint64 wait_ms = (deadline - g_get_monotonic_time() + 999) / 1000;
+  leg->dtmf_timer = g_timeout_source_new((guint)CLAMP(wait_ms, 0, G_MAXINT));
+  g_source_set_callback(leg->dtmf_timer, on_dtmf_timer, leg, NULL);
+  g_source_attach(leg->dtmf_timer, leg->context);
+}
+
+int
+media_leg_send_dtmf(media_leg *leg, const char *digits, guint duration_ms)
+{
+  if (!leg->dtmf_out || !leg->ssrc)
+    return -ENOTSUP;
+  if (rtp_event_sender_queue(leg->dtmf_out, digits, g_get_monotonic_time()) < 0)
+    return -EINVAL;
+  dtmf_send_due(leg);
+  return 0;
 }
 
 int
@@ -262,6 +412,12 @@ media_leg_free(media_leg *leg)
     g_source_destroy(leg->dtls_timer);
     g_source_unref(leg->dtls_timer);
   }
+  if (leg->dtmf_timer) {
+    g_source_destroy(leg->dtmf_timer);
+    g_source_unref(leg->dtmf_timer);
+  }
+  rtp_event_receiver_free(leg->dtmf_in);
+  rtp_event_sender_free(leg->dtmf_out);
   if (leg->ops && leg->ops->free)
     leg->ops->free(leg);
   dtls_srtp_session_free(leg->dtls);

@@ -13,6 +13,8 @@
 #include "certs/identity.h"
 #include "gateway/media/dtls_srtp.h"
 #include "gateway/media/media_srtp.h"
+#include "gateway/media/rtp_event.h"
+#include "gateway/media/rtp_rewrite.h"
 #include "ice/ice_session.h"
 
 typedef struct media_leg media_leg;
@@ -23,6 +25,7 @@ typedef enum {
   MEDIA_LEG_EVENT_SECURED,        /* DTLS-SRTP done: keys installed */
   MEDIA_LEG_EVENT_MEDIA,          /* the first authenticated RTP packet arrived */
   MEDIA_LEG_EVENT_FAILED,         /* reason: a sentence for the page */
+  MEDIA_LEG_EVENT_DTMF,           /* digit: an RFC 4733 event arrived from this leg */
 } media_leg_event_type;
 
 typedef struct {
@@ -30,6 +33,7 @@ typedef struct {
   const char *candidate;
   ice_state ice_state;
   const char *reason;
+  char digit;
 } media_leg_event;
 
 typedef void (*media_leg_event_func)(media_leg *leg, const media_leg_event *event, gpointer user_data);
@@ -102,6 +106,20 @@ int media_leg_set_remote(media_leg *leg, const char *host, guint16 rtp_port, gui
  * arrives. Replaces earlier keys (re-keying). Returns 0 or -EINVAL. */
 int media_leg_set_sdes(media_leg *leg, media_srtp_suite suite, const guint8 *local_key,
                        gsize local_len, const guint8 *remote_key, gsize remote_len, GError **error);
+
+/* How packets are rewritten on their way OUT to this leg: payload types
+ * mapped by PT_MAP (copied; NULL: unchanged), and with SSRC non-zero one
+ * continuous stream under that SSRC (sequence and timestamp kept smooth
+ * when the source changes SSRC, e.g. after hold), CLOCK_RATE its RTP clock. */
+void media_leg_set_relay(media_leg *leg, const rtp_rewrite_pt_map *pt_map, guint32 ssrc,
+                         guint clock_rate);
+/* RFC 4733 on this leg: TE_PT_IN is the telephone-event payload type this
+ * leg sends us (its digits become MEDIA_LEG_EVENT_DTMF and are not relayed),
+ * TE_PT_OUT the one we send it; -1 for none. */
+void media_leg_set_dtmf(media_leg *leg, int te_pt_in, int te_pt_out, guint clock_rate);
+/* Queues DIGITS as RFC 4733 events toward this leg (needs set_relay with an
+ * SSRC and set_dtmf with TE_PT_OUT). Returns 0, -ENOTSUP or -EINVAL. */
+int media_leg_send_dtmf(media_leg *leg, const char *digits, guint duration_ms);
 
 void media_leg_get_stats(const media_leg *leg, media_leg_stats *out);
 dtls_srtp_session *media_leg_dtls(media_leg *leg);

@@ -28,6 +28,17 @@ struct media_leg {
   media_leg_event_func on_event;
   gpointer user_data;
   media_leg_stats stats;
+  /* Rewriting of what goes out to this leg. */
+  gboolean has_pt_map;
+  rtp_rewrite_pt_map pt_map;
+  rtp_rewrite_stream stream;  /* CONTINUOUS when ssrc != 0 */
+  guint clock_rate;
+  /* RFC 4733. */
+  int te_pt_in, te_pt_out;
+  rtp_event_receiver *dtmf_in;
+  rtp_event_sender *dtmf_out;
+  GSource *dtmf_timer;
+  guint32 dtmf_event_ts;
   guint8 scratch[MEDIA_PACKET_ROOM];
 };
 
