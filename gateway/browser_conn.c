@@ -8,6 +8,7 @@
 
 #include "gateway/call.h"
 #include "gateway/call_private.h"
+#include "gateway/sip_ua.h"
 
 void
 browser_conn_flush(browser_conn *conn)
@@ -25,18 +26,58 @@ handle_call(browser_conn *conn, browser_request *req)
 {
   browser_error_code code = BROWSER_ERROR_INTERNAL;
   g_autofree char *message = NULL;
-
-  if (g_strcmp0(req->to, "echo") != 0) {
-    browser_session_send_error(conn->session, req->id, req->call, BROWSER_ERROR_NOT_FOUND,
-                               "only \"echo\" can be called yet: calls to SIP arrive with the SIP side");
-    browser_session_call_ended(conn->session, req->call);
-    return;
-  }
-  if (call_start_echo(conn, req->call, req->sdp, &code, &message) < 0) {
+  int rc = g_strcmp0(req->to, "echo") == 0
+             ? call_start_echo(conn, req->call, req->sdp, &code, &message)
+             : call_start_outbound(conn, req->call, req->to, req->sdp, &code, &message);
+  if (rc < 0) {
     conn->gw->counters.ws_errors_sent++;
     browser_session_send_error(conn->session, req->id, req->call, code, message);
     browser_session_call_ended(conn->session, req->call);
   }
+}
+
+/* Drops this page's user registration (local and upstream). */
+void
+browser_conn_unregister(browser_conn *conn)
+{
+  if (conn->user && g_hash_table_lookup(conn->gw->users, conn->user) == conn)
+    g_hash_table_remove(conn->gw->users, conn->user);
+  if (conn->upstream_registration && conn->gw->sip)
+    sip_ua_unregister_user(conn->gw->sip, conn->upstream_registration);
+  conn->upstream_registration = 0;
+  conn->upstream_registered = FALSE;
+  g_clear_pointer(&conn->register_id, json_node_unref);
+  g_clear_pointer(&conn->user, g_free);
+}
+
+static void
+handle_register(browser_conn *conn, browser_request *req)
+{
+  gateway *gw = conn->gw;
+  browser_conn *other = g_hash_table_lookup(gw->users, req->user);
+  if (other && other != conn) {
+    browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_BUSY,
+                               "register: another page has registered this user");
+    return;
+  }
+  browser_conn_unregister(conn);
+  conn->user = g_strdup(req->user);
+  g_hash_table_insert(gw->users, g_strdup(req->user), conn);
+  if (req->uri && req->password) {
+    const char *reason = NULL;
+    conn->register_id = req->id ? json_node_copy(req->id) : NULL;
+    conn->upstream_registration = sip_ua_register_user(gw->sip, conn, req->user, req->uri, req->auth_user,
+                                                       req->password, req->proxy, &reason);
+    if (!conn->upstream_registration) {
+      g_autofree char *msg = g_strdup_printf("register: %s", reason);
+      browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_BAD_REQUEST, msg);
+      browser_conn_unregister(conn);
+    }
+    g_message("page %s registers user %s upstream as %s", conn->peer, req->user, req->uri);
+    return; /* registered (or error) when the registrar answers */
+  }
+  g_message("page %s registered user %s", conn->peer, req->user);
+  browser_session_send_registered(conn->session, req->id, req->user, NULL, TRUE);
 }
 
 static void
@@ -61,13 +102,36 @@ handle_request(browser_conn *conn, browser_request *req)
       call_end(c, "the page hung up", 0, FALSE);
     break;
   case BROWSER_REQ_REGISTER:
+    handle_register(conn, req);
+    break;
   case BROWSER_REQ_UNREGISTER:
+    if (!conn->user || g_strcmp0(conn->user, req->user) != 0) {
+      browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_NOT_FOUND,
+                                 "unregister: this page has not registered that user");
+      break;
+    }
+    browser_conn_unregister(conn);
+    browser_session_send_registered(conn->session, req->id, req->user, NULL, FALSE);
+    break;
   case BROWSER_REQ_ACCEPT:
+    if (c) {
+      browser_error_code code = BROWSER_ERROR_BAD_REQUEST;
+      g_autofree char *message = NULL;
+      if (call_accept(c, req->sdp, &code, &message) < 0)
+        browser_session_send_error(conn->session, req->id, req->call, code, message);
+    }
+    break;
   case BROWSER_REQ_REJECT:
+    if (c)
+      call_reject(c, req->status);
+    break;
   case BROWSER_REQ_DTMF:
-    browser_session_send_error(conn->session, req->id, req->call, BROWSER_ERROR_UNAVAILABLE,
-                               "this gateway has no SIP side yet: register, accept, reject and dtmf "
-                               "arrive with it");
+    if (c) {
+      browser_error_code code = BROWSER_ERROR_BAD_REQUEST;
+      g_autofree char *message = NULL;
+      if (call_send_dtmf(c, req->digits, req->duration_ms, &code, &message) < 0)
+        browser_session_send_error(conn->session, req->id, req->call, code, message);
+    }
     break;
   case BROWSER_REQ_PING:
     break;
@@ -142,6 +206,7 @@ browser_conn_release(browser_conn *conn)
   conn->ws = NULL;
   for (guint i = 0; i < calls->len; i++)
     call_end(calls->pdata[i], "the page closed its WebSocket", 0, FALSE);
+  browser_conn_unregister(conn);
   g_hash_table_remove(conn->gw->connections, conn);
   browser_conn_free(conn);
 }

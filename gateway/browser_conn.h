@@ -10,7 +10,14 @@ typedef struct browser_conn {
   browser_session *session;
   GHashTable *calls;         /* call name -> call (borrowed: calls unlink themselves) */
   char *peer;
+  char *user;                /* the user this page registered, or NULL */
+  guint upstream_registration; /* the SIP registration made for it, 0: none */
+  JsonNode *register_id;     /* the id of the register request, until answered */
+  gboolean upstream_registered;
 } browser_conn;
+
+/* Drops this page's user registration (local and upstream). */
+void browser_conn_unregister(browser_conn *conn);
 
 /* Sends every frame the protocol core queued. */
 void browser_conn_flush(browser_conn *conn);

@@ -1,17 +1,20 @@
-/* Calls on the main thread: set-up from the page's offer, the events of the
- * media leg, the messages to the page, and the end (see call.h). */
+/* Calls on the main thread: the browser leg's set-up from the page's SDP,
+ * the events of the media legs, the messages to the page, the end, and how
+ * the admin sees a call (see call.h). The SIP leg is in call_sip.c. */
 #define G_LOG_DOMAIN "rtc2sip-call"
 #include "gateway/call_private.h"
-#include "signalling/sdp/sdp_negotiate.h"
 
 #include <errno.h>
 #include <string.h>
+
+#include "signalling/sdp/sdp_negotiate.h"
 
 const char *
 call_state_name(call_state state)
 {
   switch (state) {
   case CALL_STATE_STARTING: return "starting";
+  case CALL_STATE_RINGING: return "ringing";
   case CALL_STATE_ANSWERED: return "answered";
   case CALL_STATE_SECURED: return "secured";
   case CALL_STATE_CONNECTED: return "connected";
@@ -23,6 +26,7 @@ call_state_name(call_state state)
 static void
 call_free(call *c)
 {
+  call_sip_free(c);
   if (c->pending_candidates)
     g_ptr_array_unref(c->pending_candidates);
   if (c->offer)
@@ -40,6 +44,51 @@ call_free(call *c)
   g_free(c);
 }
 
+call *
+call_alloc(browser_conn *conn, const char *name, call_kind kind)
+{
+  gateway *gw = conn->gw;
+  call *c = g_new0(call, 1);
+  c->gw = gw;
+  c->serial = ++gw->next_serial;
+  c->name = g_strdup(name);
+  c->conn = conn;
+  c->kind = kind;
+  c->state = CALL_STATE_STARTING;
+  c->started_us = g_get_monotonic_time();
+  c->last_media_us = c->started_us;
+  c->started_unix = g_get_real_time() / G_USEC_PER_SEC;
+  c->direction = kind == CALL_ECHO ? "echo" : kind == CALL_OUTBOUND ? "outbound" : "inbound";
+  c->pending_candidates = g_ptr_array_new_with_free_func(g_free);
+  do {
+    c->ssrc = g_random_int();
+  } while (c->ssrc == 0);
+
+  call_media *m = g_new0(call_media, 1);
+  m->refcount = 1;
+  m->serial = c->serial;
+  m->worker = media_workers_pick(gw->workers);
+  media_worker_add_calls(m->worker, 1);
+  m->identity = identity_ref(gw->identity);
+  m->ice = gw->ice;
+  m->browser_ssrc = c->ssrc;
+  m->echo = kind == CALL_ECHO;
+  m->remote_candidates = g_ptr_array_new_with_free_func(g_free);
+  c->media = m;
+  return c;
+}
+
+void
+call_register(call *c)
+{
+  guint64 *key = g_new(guint64, 1);
+  *key = c->serial;
+  g_hash_table_insert(c->gw->calls, key, c);
+  if (c->conn)
+    g_hash_table_insert(c->conn->calls, c->name, c);
+  c->gw->counters.calls_total++;
+}
+
 /* The audio m-line the browser leg carries: the first one not rejected. */
 static const sdp_media *
 offer_audio(const sdp_session *offer, guint *index)
@@ -54,120 +103,117 @@ offer_audio(const sdp_session *offer, guint *index)
   return NULL;
 }
 
-/* Checks what the browser leg needs from an offer. Returns NULL or a
+/* Checks what the browser leg needs from an SDP. Returns NULL or a
  * sentence for the page (caller frees). */
 static char *
-check_offer(const sdp_session *offer, const sdp_media *audio)
+check_browser_sdp(const sdp_session *sdp, const sdp_media *audio, const char *what)
 {
   const char *ufrag, *pwd;
   if (!audio)
-    return g_strdup("sdp: the offer has no audio m-line; the gateway carries audio calls");
-  if (!sdp_media_ice_credentials(offer, audio, &ufrag, &pwd))
-    return g_strdup("sdp: the offer has no a=ice-ufrag/a=ice-pwd: the gateway needs ICE");
-  if (sdp_media_fingerprints(offer, audio)->len == 0)
-    return g_strdup("sdp: the offer has no a=fingerprint: DTLS-SRTP needs the browser's "
-                    "certificate fingerprint");
+    return g_strdup_printf("sdp: the %s has no audio m-line; the gateway carries audio calls", what);
+  if (!sdp_media_ice_credentials(sdp, audio, &ufrag, &pwd))
+    return g_strdup_printf("sdp: the %s has no a=ice-ufrag/a=ice-pwd: the gateway needs ICE", what);
+  if (sdp_media_fingerprints(sdp, audio)->len == 0)
+    return g_strdup_printf("sdp: the %s has no a=fingerprint: DTLS-SRTP needs the browser's "
+                           "certificate fingerprint", what);
   if (!audio->rtcp_mux)
-    return g_strdup("sdp: the offer has no a=rtcp-mux: the browser leg requires RTP and RTCP on one port");
+    return g_strdup_printf("sdp: the %s has no a=rtcp-mux: the browser leg requires RTP and RTCP on one port", what);
   if (strcmp(audio->proto, "UDP/TLS/RTP/SAVPF") != 0 && strcmp(audio->proto, "UDP/TLS/RTP/SAVP") != 0)
-    return g_strdup_printf("sdp: the audio m-line uses %s: the browser leg needs UDP/TLS/RTP/SAVPF",
-                           audio->proto);
+    return g_strdup_printf("sdp: the audio m-line of the %s uses %s: the browser leg needs UDP/TLS/RTP/SAVPF",
+                           what, audio->proto);
   return NULL;
 }
 
-static void
-send_to_page(call *c)
+void
+call_flush_page(call *c)
 {
   if (c->conn)
     browser_conn_flush(c->conn);
+}
+
+/* Fills the browser leg's remote side from the browser's SDP: ICE
+ * credentials and candidates into M, and the DTLS parameters. */
+static void
+take_browser_transport(call_media *m, const sdp_session *sdp, const sdp_media *audio, dtls_role role,
+                       char **ufrag_out, char **pwd_out, GPtrArray *candidates, GArray **fps_out)
+{
+  const char *ufrag, *pwd;
+  sdp_media_ice_credentials(sdp, audio, &ufrag, &pwd);
+  *ufrag_out = g_strdup(ufrag);
+  *pwd_out = g_strdup(pwd);
+  for (guint i = 0; i < audio->candidates->len; i++)
+    g_ptr_array_add(candidates, sdp_candidate_write(audio->candidates->pdata[i]));
+  const GArray *fps = sdp_media_fingerprints(sdp, audio);
+  *fps_out = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), fps->len);
+  g_array_append_vals(*fps_out, fps->data, fps->len);
+  m->dtls.role = role;
+}
+
+int
+call_parse_browser_offer(const char *text, sdp_session **out, browser_error_code *code, char **message)
+{
+  const char *reason = NULL;
+  g_autoptr(sdp_session) offer = NULL;
+  if (sdp_session_parse(text, strlen(text), 0, &offer, &reason) < 0) {
+    *code = BROWSER_ERROR_BAD_REQUEST;
+    *message = g_strdup_printf("sdp: the offer is not valid SDP: %s", reason);
+    return -EINVAL;
+  }
+  guint index = 0;
+  char *problem = check_browser_sdp(offer, offer_audio(offer, &index), "offer");
+  if (problem) {
+    *code = BROWSER_ERROR_BAD_REQUEST;
+    *message = problem;
+    return -EINVAL;
+  }
+  *out = g_steal_pointer(&offer);
+  return 0;
+}
+
+/* Takes the browser's OFFER into a new call's media parameters. */
+void
+call_take_browser_offer(call *c, sdp_session *offer)
+{
+  guint index = 0;
+  const sdp_media *audio = offer_audio(offer, &index);
+  sdp_setup setup = sdp_media_setup(offer, audio);
+  /* RFC 5763 §5, RFC 8842: an active answerer is the DTLS client. */
+  dtls_role role = sdp_answer_setup_role(setup) == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
+  take_browser_transport(c->media, offer, audio, role, &c->media->remote_ufrag, &c->media->remote_pwd,
+                         c->media->remote_candidates, &c->media->dtls.fingerprints);
+  c->media->remote_end_of_candidates = audio->end_of_candidates;
+  c->dtls_role = role;
+  c->offer = offer;
 }
 
 int
 call_start_echo(browser_conn *conn, const char *name, const char *offer_text,
                 browser_error_code *code, char **message)
 {
-  gateway *gw = conn->gw;
-  g_autoptr(sdp_session) offer = NULL;
-  const char *reason = NULL;
-
-  if (sdp_session_parse(offer_text, strlen(offer_text), 0, &offer, &reason) < 0) {
-    *code = BROWSER_ERROR_BAD_REQUEST;
-    *message = g_strdup_printf("sdp: the offer is not valid SDP: %s", reason);
+  sdp_session *offer = NULL;
+  if (call_parse_browser_offer(offer_text, &offer, code, message) < 0)
     return -EINVAL;
-  }
-  guint audio_index = 0;
-  const sdp_media *audio = offer_audio(offer, &audio_index);
-  char *problem = check_offer(offer, audio);
-  if (problem) {
-    *code = BROWSER_ERROR_BAD_REQUEST;
-    *message = problem;
-    return -EINVAL;
-  }
-
-  call *c = g_new0(call, 1);
-  c->gw = gw;
-  c->serial = ++gw->next_serial;
-  c->name = g_strdup(name);
-  c->conn = conn;
-  c->state = CALL_STATE_STARTING;
-  c->started_us = g_get_monotonic_time();
-  c->started_unix = g_get_real_time() / G_USEC_PER_SEC;
-  c->direction = "echo";
+  call *c = call_alloc(conn, name, CALL_ECHO);
   c->from = g_strdup(conn->peer);
   c->to = g_strdup("echo");
-  c->pending_candidates = g_ptr_array_new_with_free_func(g_free);
-  do {
-    c->ssrc = g_random_int();
-  } while (c->ssrc == 0);
-
-  sdp_setup setup = sdp_media_setup(offer, audio);
-  call_media *m = g_new0(call_media, 1);
-  m->refcount = 1;
-  m->serial = c->serial;
-  m->worker = media_workers_pick(gw->workers);
-  media_worker_add_calls(m->worker, 1);
-  m->identity = identity_ref(gw->identity);
-  /* RFC 5763 §5, RFC 8842: an active answerer is the DTLS client. */
-  m->dtls_role = sdp_answer_setup_role(setup) == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
-  const GArray *fps = sdp_media_fingerprints(offer, audio);
-  m->remote_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), fps->len);
-  g_array_append_vals(m->remote_fingerprints, fps->data, fps->len);
-  const char *ufrag, *pwd;
-  sdp_media_ice_credentials(offer, audio, &ufrag, &pwd);
-  m->remote_ufrag = g_strdup(ufrag);
-  m->remote_pwd = g_strdup(pwd);
-  m->remote_candidates = g_ptr_array_new_with_free_func(g_free);
-  for (guint i = 0; i < audio->candidates->len; i++)
-    g_ptr_array_add(m->remote_candidates, sdp_candidate_write(audio->candidates->pdata[i]));
-  m->remote_end_of_candidates = audio->end_of_candidates;
-  m->ice = gw->ice;
-  m->ssrc = c->ssrc;
-  m->echo = TRUE;
-  c->media = m;
-  c->dtls_role = m->dtls_role;
-  c->offer = g_steal_pointer(&offer);
-
-  guint64 *key = g_new(guint64, 1);
-  *key = c->serial;
-  g_hash_table_insert(gw->calls, key, c);
-  g_hash_table_insert(conn->calls, c->name, c);
-  gw->counters.calls_total++;
-  gateway_count(gw->counters.calls_by_kind, "echo none");
+  call_take_browser_offer(c, offer);
+  call_register(c);
+  gateway_count(c->gw->counters.calls_by_kind, "echo none");
   g_message("call %s (#%" G_GUINT64_FORMAT ") from %s: echo, media on worker %u", c->name, c->serial,
-            conn->peer, media_worker_index(m->worker));
-  call_media_create(m);
+            conn->peer, media_worker_index(c->media->worker));
+  call_media_create(c->media);
   return 0;
 }
 
-/* The gateway's answer to the page's offer, once the leg has its ICE
- * credentials. Returns NULL with a reason. */
-static char *
-build_answer(call *c, const char **reason)
+char *
+call_build_browser_answer(call *c, const sdp_codec *codecs, guint n_codecs, const char **reason)
 {
   sdp_browser_leg_params params = {
     .ice_ufrag = c->local_ufrag,
     .ice_pwd = c->local_pwd,
     .fingerprint = identity_fingerprint(c->gw->identity),
+    .audio_codecs = codecs,
+    .n_audio_codecs = n_codecs,
     .audio_ssrc = c->ssrc,
     .cname = "rtc2sip",
     .msid_stream = "rtc2sip",
@@ -181,10 +227,18 @@ build_answer(call *c, const char **reason)
   return sdp_session_write(answer);
 }
 
-static void
-end_and_forget(call *c, const char *reason)
+void
+call_flush_candidates(call *c)
 {
-  call_end(c, reason, 0, TRUE);
+  c->page_has_sdp = TRUE;
+  if (c->conn) {
+    for (guint i = 0; i < c->pending_candidates->len; i++)
+      browser_session_send_candidate(c->conn->session, c->name, c->pending_candidates->pdata[i], "0", 0);
+    if (c->pending_end_of_candidates)
+      browser_session_send_candidate(c->conn->session, c->name, NULL, NULL, -1);
+  }
+  g_ptr_array_set_size(c->pending_candidates, 0);
+  call_flush_page(c);
 }
 
 static void
@@ -192,34 +246,31 @@ on_ready(call *c, call_media_event *e)
 {
   c->local_ufrag = g_strdup(e->ufrag);
   c->local_pwd = g_strdup(e->pwd);
+  if (e->sip_address) {
+    c->sip_address = g_strdup(e->sip_address);
+    c->sip_port = e->sip_port;
+  }
+  if (c->kind != CALL_ECHO) {
+    call_sip_on_ready(c);
+    return;
+  }
   const char *reason = NULL;
-  g_autofree char *answer = build_answer(c, &reason);
+  g_autofree char *answer = call_build_browser_answer(c, NULL, 0, &reason);
   if (!answer) {
     g_autofree char *why = g_strdup_printf("the gateway cannot answer this offer: %s", reason);
-    end_and_forget(c, why);
+    call_end(c, why, 0, TRUE);
     return;
   }
   c->state = CALL_STATE_ANSWERED;
-  if (c->conn) {
+  if (c->conn)
     browser_session_send_answer(c->conn->session, c->name, answer);
-    for (guint i = 0; i < c->pending_candidates->len; i++)
-      browser_session_send_candidate(c->conn->session, c->name, c->pending_candidates->pdata[i], "0", 0);
-    if (c->pending_end_of_candidates)
-      browser_session_send_candidate(c->conn->session, c->name, NULL, NULL, -1);
-  }
-  g_ptr_array_set_size(c->pending_candidates, 0);
-  send_to_page(c);
+  call_flush_candidates(c);
 }
 
 static void
 on_candidate(call *c, call_media_event *e)
 {
-  /* The answer's BUNDLE transport is the first m-line: mid "0" in browsers. */
-  const sdp_media *audio = NULL;
-  guint index = 0;
-  audio = offer_audio(c->offer, &index);
-  const char *mid = audio && audio->mid ? audio->mid : NULL;
-  if (c->state == CALL_STATE_STARTING) {
+  if (!c->page_has_sdp) {
     if (e->candidate_end)
       c->pending_end_of_candidates = TRUE;
     else
@@ -227,16 +278,18 @@ on_candidate(call *c, call_media_event *e)
     return;
   }
   if (c->conn) {
+    /* One transport per browser leg: the first m-line, mid "0" in our
+     * offers and in browsers' offers. */
     browser_session_send_candidate(c->conn->session, c->name, e->candidate_end ? NULL : e->candidate,
-                                   e->candidate_end ? NULL : mid, e->candidate_end ? -1 : (gint)index);
-    send_to_page(c);
+                                   e->candidate_end ? NULL : "0", e->candidate_end ? -1 : 0);
+    call_flush_page(c);
   }
 }
 
-static void
-send_security(call *c)
+void
+call_send_security(call *c)
 {
-  if (!c->conn)
+  if (!c->conn || !c->secured)
     return;
   browser_security sec = { 0 };
   sec.browser_leg.keying = BROWSER_KEYING_DTLS_SRTP;
@@ -246,10 +299,21 @@ send_security(call *c)
   sec.browser_leg.local_fingerprint = c->gw->fingerprint_text;
   sec.browser_leg.remote_fingerprint = c->remote_fingerprint;
   sec.browser_leg.verified = c->remote_fingerprint ? BROWSER_VERIFIED_YES : BROWSER_VERIFIED_NO;
-  sec.has_sip_leg = FALSE;
+  sec.has_sip_leg = c->kind != CALL_ECHO;
+  if (sec.has_sip_leg) {
+    if (!c->sip_keying)
+      return; /* sent once the SIP leg is keyed too */
+    gboolean sdes = !strcmp(c->sip_keying, "sdes");
+    sec.sip_leg.keying = sdes ? BROWSER_KEYING_SDES : BROWSER_KEYING_NONE;
+    sec.sip_leg.suite = sdes ? c->sip_suite : NULL;
+    sec.sip_leg.signalling = !g_strcmp0(c->sip_transport, "tls") ? BROWSER_SIGNALLING_TLS
+                           : !g_strcmp0(c->sip_transport, "tcp") ? BROWSER_SIGNALLING_TCP
+                                                                  : BROWSER_SIGNALLING_UDP;
+    sec.sip_leg.verified = BROWSER_VERIFIED_UNKNOWN;
+  }
   sec.end_to_end = FALSE;
   browser_session_send_security(c->conn->session, c->name, &sec);
-  send_to_page(c);
+  call_flush_page(c);
 }
 
 void
@@ -260,7 +324,8 @@ call_on_media_event(gateway *gw, call_media_event *e)
     return;
   switch (e->type) {
   case CALL_MEDIA_READY:
-    on_ready(c, e);
+    if (c->state != CALL_STATE_ENDED)
+      on_ready(c, e);
     break;
   case CALL_MEDIA_CANDIDATE:
     on_candidate(c, e);
@@ -273,7 +338,9 @@ call_on_media_event(gateway *gw, call_media_event *e)
             e->selected_pair ? e->selected_pair : "");
     break;
   case CALL_MEDIA_SECURED:
-    c->state = CALL_STATE_SECURED;
+    if (c->state < CALL_STATE_SECURED)
+      c->state = CALL_STATE_SECURED;
+    c->secured = TRUE;
     g_free(c->profile);
     c->profile = g_strdup(e->profile);
     g_free(c->remote_fingerprint);
@@ -286,18 +353,27 @@ call_on_media_event(gateway *gw, call_media_event *e)
     g_message("call %s: browser leg dtls-srtp %s, %s, browser %s verified", c->name, c->profile,
               c->dtls_role == DTLS_ROLE_CLIENT ? "gateway is DTLS client" : "gateway is DTLS server",
               c->remote_fingerprint);
-    send_security(c);
+    call_send_security(c);
     break;
   case CALL_MEDIA_FLOWING:
-    if (c->state != CALL_STATE_CONNECTED) {
+    if (!c->media_flowing) {
+      c->media_flowing = TRUE;
       c->state = CALL_STATE_CONNECTED;
-      c->answered_unix = g_get_real_time() / G_USEC_PER_SEC;
+      if (c->kind == CALL_ECHO)
+        c->answered_unix = g_get_real_time() / G_USEC_PER_SEC;
       g_message("call %s: connected after %" G_GINT64_FORMAT " ms", c->name,
                 (g_get_monotonic_time() - c->started_us) / 1000);
       if (c->conn) {
         browser_session_send_connected(c->conn->session, c->name);
-        send_to_page(c);
+        call_flush_page(c);
       }
+    }
+    break;
+  case CALL_MEDIA_DTMF:
+    g_message("call %s: DTMF %c from the SIP side", c->name, e->digit);
+    if (c->conn) {
+      browser_session_send_dtmf(c->conn->session, c->name, e->digit);
+      call_flush_page(c);
     }
     break;
   case CALL_MEDIA_FAILED: {
@@ -312,27 +388,30 @@ call_on_media_event(gateway *gw, call_media_event *e)
                   : e->reason && strstr(e->reason, "DTLS") ? "dtls_failed" : "media_failed");
     g_autofree char *reason = mismatch
       ? g_strdup("fingerprint mismatch on the browser leg: the browser's DTLS certificate does not "
-                 "match the fingerprint in its offer")
+                 "match the fingerprint in its SDP")
       : g_strdup(e->reason);
     call_end(c, reason, 0, TRUE);
     break;
   }
   case CALL_MEDIA_STATS:
     c->browser_stats = e->stats;
+    c->sip_stats = e->sip_stats;
     break;
   case CALL_MEDIA_RELEASED: {
-    media_leg_stats *st = &e->stats;
+    media_leg_stats *st = &e->stats, *ss = &e->sip_stats;
     c->browser_stats = *st;
-    gw->counters.packets_relayed += st->rtp_out + st->rtcp_out;
-    gw->counters.bytes_relayed += st->bytes_out;
-    gw->counters.srtp_auth_drops += st->srtp_auth_fail;
-    gw->counters.srtp_replay_drops += st->srtp_replay_fail;
+    c->sip_stats = *ss;
+    gw->counters.packets_relayed += st->rtp_out + st->rtcp_out + ss->rtp_out + ss->rtcp_out;
+    gw->counters.bytes_relayed += st->bytes_out + ss->bytes_out;
+    gw->counters.srtp_auth_drops += st->srtp_auth_fail + ss->srtp_auth_fail;
+    gw->counters.srtp_replay_drops += st->srtp_replay_fail + ss->srtp_replay_fail;
     g_hash_table_remove(gw->calls, &c->serial); /* frees the key */
-    g_message("call %s (#%" G_GUINT64_FORMAT ") released: RTP in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
-              ", RTCP in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT ", SRTP drops auth %" G_GUINT64_FORMAT
-              " replay %" G_GUINT64_FORMAT "; %u calls active",
-              c->name, c->serial, st->rtp_in, st->rtp_out, st->rtcp_in, st->rtcp_out, st->srtp_auth_fail,
-              st->srtp_replay_fail, gateway_active_calls(gw));
+    g_message("call %s (#%" G_GUINT64_FORMAT ") released: browser RTP in %" G_GUINT64_FORMAT
+              " out %" G_GUINT64_FORMAT ", SIP RTP in %" G_GUINT64_FORMAT " out %" G_GUINT64_FORMAT
+              ", SRTP drops auth %" G_GUINT64_FORMAT " replay %" G_GUINT64_FORMAT "; %u calls active",
+              c->name, c->serial, st->rtp_in, st->rtp_out, ss->rtp_in, ss->rtp_out,
+              st->srtp_auth_fail + ss->srtp_auth_fail, st->srtp_replay_fail + ss->srtp_replay_fail,
+              gateway_active_calls(gw));
     call_free(c);
     break;
   }
@@ -355,6 +434,7 @@ call_end(call *c, const char *reason, guint sip_status, gboolean tell_page)
   c->state = CALL_STATE_ENDED;
   c->end_reason = g_strdup(reason);
   g_message("call %s ended: %s", c->name, reason);
+  call_sip_end(c, sip_status);
   if (c->conn) {
     if (tell_page)
       browser_session_send_hangup(c->conn->session, c->name, reason, sip_status);
@@ -363,7 +443,7 @@ call_end(call *c, const char *reason, guint sip_status, gboolean tell_page)
     browser_conn_flush(c->conn);
     c->conn = NULL;
   }
-  /* The call stays registered until the worker reports the leg released. */
+  /* The call stays registered until the worker reports the legs released. */
   call_media_destroy(c->media);
 }
 
@@ -391,6 +471,18 @@ call_refresh_stats(call *c)
 {
   if (c->state != CALL_STATE_ENDED)
     call_media_request_stats(c->media);
+}
+
+gboolean
+call_get_stats(const call *c, media_leg_stats *out)
+{
+  *out = c->browser_stats;
+  out->rtp_out += c->sip_stats.rtp_out;
+  out->rtcp_out += c->sip_stats.rtcp_out;
+  out->bytes_out += c->sip_stats.bytes_out;
+  out->srtp_auth_fail += c->sip_stats.srtp_auth_fail;
+  out->srtp_replay_fail += c->sip_stats.srtp_replay_fail;
+  return TRUE;
 }
 
 static void
@@ -446,6 +538,8 @@ call_describe(const call *c, JsonBuilder *b)
     json_builder_add_null_value(b);
   if (c->end_reason)
     add_string(b, "end_reason", c->end_reason);
+  if (c->trunk)
+    add_string(b, "trunk", c->trunk);
 
   json_builder_set_member_name(b, "browser_leg");
   json_builder_begin_object(b);
@@ -466,13 +560,19 @@ call_describe(const call *c, JsonBuilder *b)
   json_builder_end_object(b);
 
   json_builder_set_member_name(b, "sip_leg");
-  json_builder_add_null_value(b); /* echo: no SIP leg */
+  if (c->kind == CALL_ECHO) {
+    json_builder_add_null_value(b);
+  } else {
+    json_builder_begin_object(b);
+    add_string(b, "keying", c->sip_keying);
+    add_string(b, "suite", c->sip_suite);
+    add_string(b, "signalling", c->sip_transport);
+    json_builder_set_member_name(b, "verified");
+    json_builder_add_null_value(b);
+    g_autofree char *local = c->sip_address ? g_strdup_printf("%s:%u", c->sip_address, c->sip_port) : NULL;
+    add_string(b, "local_rtp", local);
+    describe_stats(&c->sip_stats, b);
+    json_builder_end_object(b);
+  }
   json_builder_end_object(b);
-}
-
-gboolean
-call_get_stats(const call *c, media_leg_stats *out)
-{
-  *out = c->browser_stats;
-  return TRUE;
 }

@@ -6,9 +6,11 @@
 #include "gateway/browser_conn.h"
 #include "gateway/media/media_leg.h"
 #include "signalling/sdp/sdp.h"
+#include "signalling/sdp/sdp_codec.h"
 
 typedef enum {
-  CALL_STATE_STARTING,  /* media leg being created */
+  CALL_STATE_STARTING,  /* media legs being created, or the SIP side called */
+  CALL_STATE_RINGING,   /* the far end rings (180/183, or the page rings) */
   CALL_STATE_ANSWERED,  /* answer sent to the page, ICE/DTLS under way */
   CALL_STATE_SECURED,   /* DTLS-SRTP keys in place */
   CALL_STATE_CONNECTED, /* media flowing */
@@ -20,6 +22,17 @@ typedef enum {
  * (caller frees) and the browser error code in *CODE. */
 int call_start_echo(browser_conn *conn, const char *name, const char *offer_text,
                     browser_error_code *code, char **message);
+
+/* Starts a call named NAME from the page to TO (a SIP URI or a number the
+ * dial plan routes) with the page's OFFER. Same returns as call_start_echo. */
+int call_start_outbound(browser_conn *conn, const char *name, const char *to, const char *offer_text,
+                        browser_error_code *code, char **message);
+/* The page answers an incoming call with its SDP answer. */
+int call_accept(call *c, const char *answer_text, browser_error_code *code, char **message);
+/* The page refuses an incoming call with STATUS. */
+void call_reject(call *c, guint status);
+/* The page sends DIGITS toward SIP. */
+int call_send_dtmf(call *c, const char *digits, guint duration_ms, browser_error_code *code, char **message);
 
 /* The page trickled a candidate (NULL: end of candidates). */
 void call_add_remote_candidate(call *c, const char *candidate);
@@ -33,6 +46,12 @@ void call_end(call *c, const char *reason, guint sip_status, gboolean tell_page)
 void call_detach_connection(call *c);
 
 const char *call_state_name(call_state state);
+
+/* Helpers shared by the call files. */
+int call_parse_browser_offer(const char *text, sdp_session **out, browser_error_code *code, char **message);
+void call_take_browser_offer(call *c, sdp_session *offer);
+/* Our answer to the browser's offer with CODECS (NULL: the defaults). */
+char *call_build_browser_answer(call *c, const sdp_codec *codecs, guint n_codecs, const char **reason);
 
 /* The call as the admin API shows it: an object with id, name, direction,
  * from, to, state, times and one object per leg (keying, ICE, DTLS,

@@ -1,9 +1,10 @@
-/* The worker side of a call: creates, feeds and destroys its media leg on
+/* The worker side of a call: creates, feeds and destroys its media legs on
  * the media worker, and reports back to the main thread by message. */
 #define G_LOG_DOMAIN "rtc2sip-call"
 #include "gateway/call_private.h"
 
 #include <errno.h>
+#include <string.h>
 
 static gateway *event_target;
 
@@ -25,14 +26,15 @@ call_media_unref(call_media *m)
 {
   if (!m || !g_atomic_int_dec_and_test(&m->refcount))
     return;
-  g_warn_if_fail(m->leg == NULL);
+  g_warn_if_fail(m->browser == NULL && m->sip == NULL);
   identity_unref(m->identity);
-  if (m->remote_fingerprints)
-    g_array_unref(m->remote_fingerprints);
+  if (m->dtls.fingerprints)
+    g_array_unref(m->dtls.fingerprints);
   g_free(m->remote_ufrag);
   g_free(m->remote_pwd);
   if (m->remote_candidates)
     g_ptr_array_unref(m->remote_candidates);
+  g_free(m->sip_bind);
   g_free(m);
 }
 
@@ -46,13 +48,15 @@ call_media_event_free(call_media_event *e)
   g_free(e->profile);
   g_free(e->remote_fingerprint);
   g_free(e->selected_pair);
+  g_free(e->sip_address);
   g_free(e);
 }
 
 static gboolean
 deliver_event(gpointer data)
 {
-  call_on_media_event(event_target, data);
+  if (event_target)
+    call_on_media_event(event_target, data);
   return G_SOURCE_REMOVE;
 }
 
@@ -76,9 +80,9 @@ event_new(call_media *m, call_media_event_type type)
   return e;
 }
 
-/* Runs on the worker for every event of the leg. */
+/* Events of the browser leg. */
 static void
-on_leg_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
+on_browser_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
 {
   call_media *m = user_data;
   call_media_event *e;
@@ -98,7 +102,7 @@ on_leg_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
     dtls_srtp_session *dtls = media_leg_dtls(leg);
     e = event_new(m, CALL_MEDIA_SECURED);
     e->profile = g_strdup(srtp_profile_name(dtls_srtp_session_keys(dtls)->profile));
-    e->dtls_role = m->dtls_role;
+    e->dtls_role = m->dtls.role;
     const fingerprint *fp = dtls_srtp_session_remote_fingerprint(dtls);
     e->remote_fingerprint = fp ? fingerprint_to_string(fp) : NULL;
     e->dtls_duration_us = media_leg_dtls_duration_us(leg);
@@ -117,6 +121,52 @@ on_leg_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
   post(e);
 }
 
+/* Events of the SIP leg: digits and failures matter. */
+static void
+on_sip_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
+{
+  call_media *m = user_data;
+  call_media_event *e;
+  if (ev->type == MEDIA_LEG_EVENT_DTMF) {
+    e = event_new(m, CALL_MEDIA_DTMF);
+    e->digit = ev->digit;
+  } else if (ev->type == MEDIA_LEG_EVENT_FAILED) {
+    e = event_new(m, CALL_MEDIA_FAILED);
+    e->reason = g_strdup_printf("SIP leg: %s", ev->reason);
+  } else {
+    return;
+  }
+  post(e);
+}
+
+static media_leg_dtls_config
+dtls_config(call_media *m, const char *trace_name)
+{
+  media_leg_dtls_config d = {
+    .identity = m->identity,
+    .role = m->dtls.role,
+    .remote_fingerprints = m->dtls.fingerprints ? (const fingerprint *)m->dtls.fingerprints->data : NULL,
+    .n_remote_fingerprints = m->dtls.fingerprints ? m->dtls.fingerprints->len : 0,
+    .trace_name = trace_name,
+  };
+  return d;
+}
+
+static void
+add_remote_ice(call_media *m)
+{
+  if (!m->remote_ufrag)
+    return;
+  media_leg_set_remote_credentials(m->browser, m->remote_ufrag, m->remote_pwd);
+  for (guint i = 0; m->remote_candidates && i < m->remote_candidates->len; i++) {
+    const char *reason = NULL;
+    if (media_leg_add_remote_candidate(m->browser, m->remote_candidates->pdata[i], &reason) < 0)
+      g_debug("call %" G_GUINT64_FORMAT ": candidate skipped: %s", m->serial, reason);
+  }
+  if (m->remote_end_of_candidates)
+    media_leg_remote_gathering_done(m->browser);
+}
+
 static gboolean
 do_create(gpointer data)
 {
@@ -127,19 +177,13 @@ do_create(gpointer data)
   media_leg_ice_config cfg = {
     .common = {
       .context = media_worker_context(m->worker),
-      .ssrc = m->ssrc,
-      .on_event = on_leg_event,
+      .ssrc = m->browser_ssrc,
+      .on_event = on_browser_event,
       .user_data = m,
     },
-    .dtls = {
-      .identity = m->identity,
-      .role = m->dtls_role,
-      .remote_fingerprints = (const fingerprint *)m->remote_fingerprints->data,
-      .n_remote_fingerprints = m->remote_fingerprints->len,
-      .trace_name = trace_name,
-    },
+    .dtls = dtls_config(m, trace_name),
   };
-  cfg.ice.controlling = FALSE; /* the gateway answers the browser's offer */
+  cfg.ice.controlling = m->ice_controlling;
   cfg.ice.addresses = (const char *const *)m->ice.addresses;
   cfg.ice.port_min = m->ice.port_min;
   cfg.ice.port_max = m->ice.port_max;
@@ -151,29 +195,42 @@ do_create(gpointer data)
   cfg.ice.turn_password = m->ice.turn_password;
   cfg.ice.consent_freshness = m->ice.consent_freshness;
 
-  m->leg = media_leg_new_ice(&cfg, &error);
-  if (!m->leg) {
+  m->browser = media_leg_new_ice(&cfg, &error);
+  if (m->browser && m->with_sip) {
+    media_leg_rtp_config rc = {
+      .common = { .context = media_worker_context(m->worker), .on_event = on_sip_event, .user_data = m },
+      .bind_address = m->sip_bind,
+      .port_min = m->sip_port_min,
+      .port_max = m->sip_port_max,
+    };
+    m->sip = media_leg_new_rtp(&rc, &error);
+    if (!m->sip) {
+      media_leg_free(m->browser);
+      m->browser = NULL;
+    }
+  }
+  if (!m->browser) {
     call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
     e->reason = g_strdup_printf("the gateway could not set up media: %s", error->message);
     post(e);
     return G_SOURCE_REMOVE;
   }
-  if (m->echo)
-    media_leg_set_peer(m->leg, m->leg);
+  if (m->echo) {
+    media_leg_set_peer(m->browser, m->browser);
+  } else {
+    media_leg_set_peer(m->browser, m->sip);
+    media_leg_set_peer(m->sip, m->browser);
+  }
 
   call_media_event *ready = event_new(m, CALL_MEDIA_READY);
-  ready->ufrag = g_strdup(media_leg_local_ufrag(m->leg));
-  ready->pwd = g_strdup(media_leg_local_pwd(m->leg));
-  post(ready);
-
-  media_leg_set_remote_credentials(m->leg, m->remote_ufrag, m->remote_pwd);
-  for (guint i = 0; i < m->remote_candidates->len; i++) {
-    const char *reason = NULL;
-    if (media_leg_add_remote_candidate(m->leg, m->remote_candidates->pdata[i], &reason) < 0)
-      g_debug("call %" G_GUINT64_FORMAT ": offer candidate skipped: %s", m->serial, reason);
+  ready->ufrag = g_strdup(media_leg_local_ufrag(m->browser));
+  ready->pwd = g_strdup(media_leg_local_pwd(m->browser));
+  if (m->sip) {
+    ready->sip_address = g_strdup(media_leg_rtp_address(m->sip));
+    ready->sip_port = media_leg_rtp_port(m->sip);
   }
-  if (m->remote_end_of_candidates)
-    media_leg_remote_gathering_done(m->leg);
+  post(ready);
+  add_remote_ice(m);
   return G_SOURCE_REMOVE;
 }
 
@@ -185,64 +242,219 @@ call_media_create(call_media *m)
 
 typedef struct {
   call_media *media;
-  char *candidate;
-} candidate_cmd;
+  char *text;
+  guint number;
+  call_sip_media sip;
+} media_cmd;
 
 static void
-candidate_cmd_free(candidate_cmd *c)
+media_cmd_free(media_cmd *c)
 {
   call_media_unref(c->media);
-  g_free(c->candidate);
+  g_free(c->text);
+  g_free(c->sip.host);
+  memset(&c->sip, 0, sizeof c->sip); /* keys */
   g_free(c);
+}
+
+static media_cmd *
+media_cmd_new(call_media *m)
+{
+  media_cmd *c = g_new0(media_cmd, 1);
+  c->media = call_media_ref(m);
+  return c;
 }
 
 static gboolean
 do_add_candidate(gpointer data)
 {
-  candidate_cmd *c = data;
+  media_cmd *c = data;
   const char *reason = NULL;
-  if (!c->media->leg)
+  if (!c->media->browser)
     return G_SOURCE_REMOVE;
-  if (!c->candidate)
-    media_leg_remote_gathering_done(c->media->leg);
-  else if (media_leg_add_remote_candidate(c->media->leg, c->candidate, &reason) < 0)
-    g_debug("call %" G_GUINT64_FORMAT ": candidate skipped (%s): %s", c->media->serial, reason,
-            c->candidate);
+  if (!c->text)
+    media_leg_remote_gathering_done(c->media->browser);
+  else if (media_leg_add_remote_candidate(c->media->browser, c->text, &reason) < 0)
+    g_debug("call %" G_GUINT64_FORMAT ": candidate skipped (%s): %s", c->media->serial, reason, c->text);
   return G_SOURCE_REMOVE;
 }
 
 void
 call_media_add_candidate(call_media *m, const char *candidate)
 {
-  candidate_cmd *c = g_new0(candidate_cmd, 1);
-  c->media = call_media_ref(m);
-  c->candidate = g_strdup(candidate);
-  media_worker_invoke(m->worker, do_add_candidate, c, (GDestroyNotify)candidate_cmd_free);
+  media_cmd *c = media_cmd_new(m);
+  c->text = g_strdup(candidate);
+  media_worker_invoke(m->worker, do_add_candidate, c, (GDestroyNotify)media_cmd_free);
+}
+
+typedef struct {
+  call_media *media;
+  char *ufrag, *pwd;
+  GPtrArray *candidates;
+  gboolean end;
+  dtls_role role;
+  GArray *fingerprints;
+} remote_cmd;
+
+static void
+remote_cmd_free(remote_cmd *c)
+{
+  call_media_unref(c->media);
+  g_free(c->ufrag);
+  g_free(c->pwd);
+  if (c->candidates)
+    g_ptr_array_unref(c->candidates);
+  if (c->fingerprints)
+    g_array_unref(c->fingerprints);
+  g_free(c);
 }
 
 static gboolean
-do_destroy(gpointer data)
+do_browser_remote(gpointer data)
 {
-  call_media *m = data;
-  call_media_event *e = event_new(m, CALL_MEDIA_RELEASED);
-  if (m->leg) {
-    media_leg_get_stats(m->leg, &e->stats);
-    media_leg_free(m->leg);
-    m->leg = NULL;
+  remote_cmd *c = data;
+  call_media *m = c->media;
+  if (!m->browser)
+    return G_SOURCE_REMOVE;
+  /* The worker owns these from now on. */
+  g_free(m->remote_ufrag);
+  g_free(m->remote_pwd);
+  m->remote_ufrag = g_steal_pointer(&c->ufrag);
+  m->remote_pwd = g_steal_pointer(&c->pwd);
+  if (m->remote_candidates)
+    g_ptr_array_unref(m->remote_candidates);
+  m->remote_candidates = g_steal_pointer(&c->candidates);
+  m->remote_end_of_candidates = c->end;
+  m->dtls.role = c->role;
+  if (m->dtls.fingerprints)
+    g_array_unref(m->dtls.fingerprints);
+  m->dtls.fingerprints = g_steal_pointer(&c->fingerprints);
+  g_autofree char *trace_name = g_strdup_printf("DTLS.SRTP.%" G_GUINT64_FORMAT, m->serial);
+  media_leg_dtls_config d = dtls_config(m, trace_name);
+  g_autoptr(GError) error = NULL;
+  if (!media_leg_configure_dtls(m->browser, &d, &error)) {
+    call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
+    e->reason = g_strdup_printf("the gateway could not set up DTLS: %s", error->message);
+    post(e);
+    return G_SOURCE_REMOVE;
   }
-  media_worker_add_calls(m->worker, -1);
-  post(e);
+  add_remote_ice(m);
   return G_SOURCE_REMOVE;
+}
+
+void
+call_media_browser_remote(call_media *m, char *ufrag, char *pwd, GPtrArray *candidates,
+                          gboolean end_of_candidates, dtls_role role, GArray *fingerprints)
+{
+  remote_cmd *c = g_new0(remote_cmd, 1);
+  c->media = call_media_ref(m);
+  c->ufrag = ufrag;
+  c->pwd = pwd;
+  c->candidates = candidates;
+  c->end = end_of_candidates;
+  c->role = role;
+  c->fingerprints = fingerprints;
+  media_worker_invoke(m->worker, do_browser_remote, c, (GDestroyNotify)remote_cmd_free);
+}
+
+static gboolean
+do_sip_configure(gpointer data)
+{
+  media_cmd *c = data;
+  call_media *m = c->media;
+  call_sip_media *s = &c->sip;
+  if (!m->sip || !m->browser)
+    return G_SOURCE_REMOVE;
+  if (media_leg_set_remote(m->sip, s->host, s->rtp_port, s->rtcp_port, s->rtcp_mux) < 0) {
+    call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
+    e->reason = g_strdup_printf("the phone's media address %s is not usable", s->host);
+    post(e);
+    return G_SOURCE_REMOVE;
+  }
+  if (s->sdes) {
+    g_autoptr(GError) error = NULL;
+    if (media_leg_set_sdes(m->sip, s->suite, s->local_key, s->local_key_len, s->remote_key,
+                           s->remote_key_len, &error) < 0) {
+      call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
+      e->reason = g_strdup_printf("the SDES keys are not usable: %s", error->message);
+      post(e);
+      return G_SOURCE_REMOVE;
+    }
+  }
+  media_leg_set_relay(m->sip, &s->to_sip, s->sip_ssrc, s->clock_rate);
+  media_leg_set_relay(m->browser, &s->to_browser, m->browser_ssrc, s->clock_rate);
+  media_leg_set_dtmf(m->sip, s->te_from_sip, s->te_to_sip, s->clock_rate == 48000 ? 48000 : 8000);
+  /* The browser's own RFC 4733 packets are not relayed: digits from the
+   * page arrive as dtmf messages and are sent from the SIP leg. */
+  media_leg_set_dtmf(m->browser, s->te_from_browser, -1, 48000);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+do_sip_update(gpointer data)
+{
+  media_cmd *c = data;
+  call_media *m = c->media;
+  call_sip_media *s = &c->sip;
+  if (!m->sip)
+    return G_SOURCE_REMOVE;
+  media_leg_set_remote(m->sip, s->host, s->rtp_port, s->rtcp_port, s->rtcp_mux);
+  if (s->sdes) {
+    g_autoptr(GError) error = NULL;
+    if (media_leg_set_sdes(m->sip, s->suite, s->local_key, s->local_key_len, s->remote_key,
+                           s->remote_key_len, &error) < 0)
+      g_message("call %" G_GUINT64_FORMAT ": new SDES keys not usable: %s", m->serial, error->message);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void
+call_media_sip_update(call_media *m, const call_sip_media *sip)
+{
+  media_cmd *c = media_cmd_new(m);
+  c->sip = *sip;
+  c->sip.host = g_strdup(sip->host);
+  media_worker_invoke(m->worker, do_sip_update, c, (GDestroyNotify)media_cmd_free);
+}
+
+void
+call_media_sip_configure(call_media *m, const call_sip_media *sip)
+{
+  media_cmd *c = media_cmd_new(m);
+  c->sip = *sip;
+  c->sip.host = g_strdup(sip->host);
+  media_worker_invoke(m->worker, do_sip_configure, c, (GDestroyNotify)media_cmd_free);
+}
+
+static gboolean
+do_send_dtmf(gpointer data)
+{
+  media_cmd *c = data;
+  if (c->media->sip && media_leg_send_dtmf(c->media->sip, c->text, c->number) < 0)
+    g_message("call %" G_GUINT64_FORMAT ": cannot send DTMF over RTP (no telephone-event agreed?)",
+              c->media->serial);
+  return G_SOURCE_REMOVE;
+}
+
+void
+call_media_send_dtmf(call_media *m, const char *digits, guint duration_ms)
+{
+  media_cmd *c = media_cmd_new(m);
+  c->text = g_strdup(digits);
+  c->number = duration_ms;
+  media_worker_invoke(m->worker, do_send_dtmf, c, (GDestroyNotify)media_cmd_free);
 }
 
 static gboolean
 do_stats(gpointer data)
 {
   call_media *m = data;
-  if (!m->leg)
+  if (!m->browser)
     return G_SOURCE_REMOVE;
   call_media_event *e = event_new(m, CALL_MEDIA_STATS);
-  media_leg_get_stats(m->leg, &e->stats);
+  media_leg_get_stats(m->browser, &e->stats);
+  if (m->sip)
+    media_leg_get_stats(m->sip, &e->sip_stats);
   post(e);
   return G_SOURCE_REMOVE;
 }
@@ -251,6 +463,26 @@ void
 call_media_request_stats(call_media *m)
 {
   media_worker_invoke(m->worker, do_stats, call_media_ref(m), (GDestroyNotify)call_media_unref);
+}
+
+static gboolean
+do_destroy(gpointer data)
+{
+  call_media *m = data;
+  call_media_event *e = event_new(m, CALL_MEDIA_RELEASED);
+  if (m->browser) {
+    media_leg_get_stats(m->browser, &e->stats);
+    media_leg_free(m->browser);
+    m->browser = NULL;
+  }
+  if (m->sip) {
+    media_leg_get_stats(m->sip, &e->sip_stats);
+    media_leg_free(m->sip);
+    m->sip = NULL;
+  }
+  media_worker_add_calls(m->worker, -1);
+  post(e);
+  return G_SOURCE_REMOVE;
 }
 
 void

@@ -1,27 +1,59 @@
-/* Internals shared by call.c (main thread) and call_media.c (worker side). */
+/* Internals shared by the call files: call.c and call_sip.c (main thread)
+ * and call_media.c (the worker side). */
 #pragma once
 #include "gateway/call.h"
 #include "gateway/media/media_leg.h"
+#include "gateway/media/sdes.h"
+#include "signalling/sdp/sdp_sip.h"
+#include "signalling/sip/sip_stack.h"
 
-/* What the main thread hands to a worker to create a browser media leg, and
- * the handle both sides keep. Only the worker touches LEG. Reference counted
- * because commands in flight hold it. */
+/* Most a=crypto lines we offer. */
+#define SDES_MAX_OFFER 8
+
+/* DTLS parameters of the browser leg (from the browser's SDP). */
+typedef struct {
+  dtls_role role;
+  GArray *fingerprints;          /* of fingerprint */
+} call_dtls_params;
+
+/* The handle a call and its worker share. Only the worker touches the legs.
+ * Reference counted because commands in flight hold it. */
 typedef struct {
   gint refcount;
   guint64 serial;
   media_worker *worker;
-  media_leg *leg;                /* worker only */
+  media_leg *browser;            /* worker only */
+  media_leg *sip;                /* worker only; NULL for echo calls */
   /* creation parameters */
   identity *identity;
-  dtls_role dtls_role;
-  GArray *remote_fingerprints;   /* of fingerprint */
+  gboolean ice_controlling;      /* TRUE when the gateway offers to the browser */
+  call_dtls_params dtls;         /* fingerprints empty: configured later */
   char *remote_ufrag, *remote_pwd;
-  GPtrArray *remote_candidates;  /* of char*, from the offer */
+  GPtrArray *remote_candidates;  /* of char* */
   gboolean remote_end_of_candidates;
   gateway_ice_settings ice;      /* borrowed from the gateway, which outlives the workers */
-  guint32 ssrc;
+  guint32 browser_ssrc;          /* the gateway's SSRC toward the browser */
   gboolean echo;
+  gboolean with_sip;             /* create a SIP (RTP) leg too */
+  char *sip_bind;                /* its local address */
+  guint16 sip_port_min, sip_port_max;
 } call_media;
+
+/* How the SIP leg is set up once both SDPs are known. */
+typedef struct {
+  char *host;
+  guint16 rtp_port, rtcp_port;
+  gboolean rtcp_mux;
+  gboolean sdes;                 /* else plain RTP */
+  media_srtp_suite suite;
+  guint8 local_key[MEDIA_SRTP_MAX_KEY_LEN], remote_key[MEDIA_SRTP_MAX_KEY_LEN];
+  gsize local_key_len, remote_key_len;
+  rtp_rewrite_pt_map to_sip, to_browser; /* payload types on the way to each leg */
+  guint clock_rate;
+  guint32 sip_ssrc;              /* the gateway's SSRC toward the phone */
+  int te_from_sip, te_to_sip;    /* telephone-event PTs, -1: none */
+  int te_from_browser;           /* the browser's own telephone-event PT: dropped, we resend */
+} call_sip_media;
 
 call_media *call_media_ref(call_media *m);
 void call_media_unref(call_media *m);
@@ -29,20 +61,30 @@ void call_media_unref(call_media *m);
 /* Main → worker. */
 void call_media_create(call_media *m);
 void call_media_add_candidate(call_media *m, const char *candidate /* NULL = end */);
+/* The browser's answer to our offer (calls from SIP). Takes the strings. */
+void call_media_browser_remote(call_media *m, char *ufrag, char *pwd, GPtrArray *candidates,
+                               gboolean end_of_candidates, dtls_role role, GArray *fingerprints);
+/* The SIP leg's peer and keys (copied; keys wiped after use). */
+void call_media_sip_configure(call_media *m, const call_sip_media *sip);
+/* A re-INVITE moved the peer or changed keys: address and keys only (keys
+ * when SIP->sdes), the payload types stay. */
+void call_media_sip_update(call_media *m, const call_sip_media *sip);
+void call_media_send_dtmf(call_media *m, const char *digits, guint duration_ms);
 void call_media_destroy(call_media *m);
-/* Asks the worker for the leg's counters (a CALL_MEDIA_STATS event). */
+/* Asks the worker for the legs' counters (a CALL_MEDIA_STATS event). */
 void call_media_request_stats(call_media *m);
 
-/* Worker → main: what happened to a leg, delivered on the main thread to
- * call_on_media_event() if the call still exists. */
+/* Worker → main: delivered on the main thread to call_on_media_event() if
+ * the call still exists. */
 typedef enum {
-  CALL_MEDIA_READY,       /* ufrag, pwd */
+  CALL_MEDIA_READY,       /* ufrag, pwd; sip_port, sip_address with a SIP leg */
   CALL_MEDIA_CANDIDATE,   /* candidate (NULL = end) */
   CALL_MEDIA_ICE_STATE,   /* ice_state, selected_pair */
   CALL_MEDIA_SECURED,     /* profile, dtls_role, remote_fingerprint */
-  CALL_MEDIA_FLOWING,
+  CALL_MEDIA_FLOWING,     /* the first RTP packet from the browser */
   CALL_MEDIA_FAILED,      /* reason */
-  CALL_MEDIA_RELEASED,    /* the leg is gone; stats final */
+  CALL_MEDIA_DTMF,        /* digit, from the SIP leg */
+  CALL_MEDIA_RELEASED,    /* the legs are gone; stats final */
   CALL_MEDIA_STATS,       /* stats, on request */
 } call_media_event_type;
 
@@ -50,11 +92,15 @@ typedef struct {
   call_media_event_type type;
   guint64 serial;
   char *ufrag, *pwd, *candidate, *reason, *profile, *remote_fingerprint, *selected_pair;
+  char *sip_address;
+  guint16 sip_port;
   gboolean candidate_end;
   ice_state ice_state;
   dtls_role dtls_role;
   gint64 dtls_duration_us;     /* SECURED: from the first flight to keys */
-  media_leg_stats stats;
+  char digit;
+  media_leg_stats stats;       /* the browser leg */
+  media_leg_stats sip_stats;   /* the SIP leg */
 } call_media_event;
 
 void call_media_event_free(call_media_event *e);
@@ -62,30 +108,73 @@ void call_media_event_free(call_media_event *e);
 /* Set once at start-up: where worker events go. */
 void call_media_set_gateway(gateway *gw);
 
+typedef enum { CALL_ECHO, CALL_OUTBOUND, CALL_INBOUND } call_kind;
+
 struct call {
   gateway *gw;
   guint64 serial;
   char *name;
   browser_conn *conn;     /* NULL once the page's socket closed */
+  call_kind kind;
   call_state state;
   call_media *media;
   char *local_ufrag, *local_pwd;
   guint32 ssrc;
-  sdp_session *offer;
-  GPtrArray *pending_candidates; /* local candidates before the answer went out */
+  sdp_session *offer;     /* the browser's offer (echo, outbound) */
+  GPtrArray *pending_candidates; /* local candidates before the page had our SDP */
   gboolean pending_end_of_candidates;
+  gboolean page_has_sdp;  /* answer or incoming sent */
   gint64 started_us;
   char *remote_fingerprint, *profile;
   dtls_role dtls_role;
   char *selected_pair;
   ice_state ice_state;
-  gboolean media_released;
   const char *direction;     /* "echo", "outbound" (page → SIP), "inbound" (SIP → page) */
   char *from, *to;
   gint64 started_unix, answered_unix; /* wall-clock seconds; 0: not yet */
   char *end_reason;
-  media_leg_stats browser_stats;      /* latest copy from the worker */
+  media_leg_stats browser_stats, sip_stats; /* latest copies from the worker */
+  gboolean secured, media_flowing;
+
+  /* The SIP leg (outbound and inbound calls). */
+  guint dialog;              /* sip_stack call/dialog handle, 0: none yet */
+  guint invite_txn;          /* inbound: the INVITE server transaction */
+  char *sip_address;         /* our RTP address and port */
+  guint16 sip_port;
+  sdp_session *sip_offer;    /* ours (outbound) or the phone's (inbound) */
+  sdp_session *sip_answer;   /* the phone's (outbound) or ours (inbound) */
+  GArray *sip_codecs;        /* outbound: of sdp_codec offered to SIP */
+  GPtrArray *crypto_offered; /* outbound: our a=crypto values (char*); secrets */
+  sdes_crypto_attr *crypto_attrs; /* outbound: their keys, n = crypto_offered->len */
+  char *sip_keying;          /* "sdes", "none" */
+  char *sip_suite;           /* SDES suite */
+  const char *sip_transport; /* "udp", "tcp", "tls" */
+  gboolean sip_answered;     /* 2xx (outbound) or accept (inbound) */
+  gboolean sip_media_configured;
+  guint ring_timer;          /* inbound: ring timeout source */
+  char *trunk;               /* the trunk the call uses, or NULL (direct) */
+  char *pending_route_uri;   /* outbound: the Request-URI, until the INVITE goes */
+  char *pending_from_domain;
+  sip_addr pending_next_hop;
+  gint64 last_media_us;      /* for [media] rtp-timeout */
 };
 
 /* Delivered on the main thread (call_media.c posts it). */
 void call_on_media_event(gateway *gw, call_media_event *e);
+
+/* call.c, shared with call_sip.c. */
+call *call_alloc(browser_conn *conn, const char *name, call_kind kind);
+void call_register(call *c);
+void call_send_security(call *c);
+void call_flush_page(call *c);
+/* Sends the pending local candidates after our SDP reached the page. */
+void call_flush_candidates(call *c);
+
+/* call_sip.c: the SIP leg's reactions to media events. */
+void call_sip_on_ready(call *c);
+void call_sip_end(call *c, guint sip_status);
+void call_sip_free(call *c);
+/* An INVITE for USER, whose page is CONN. */
+void call_sip_incoming(gateway *gw, const sip_event *ev, browser_conn *conn, const char *user);
+/* A SIP event about call C's dialog or INVITE. */
+void call_sip_on_event(call *c, const sip_event *ev);

@@ -51,6 +51,16 @@ const config_key config_schema[] = {
     "RFC 7675 consent checks: a browser that stops answering ends its call within 30 s." },
   { "media", "threads", CONFIG_UINT, "0", 0, 256, NULL, FALSE,
     "Media worker threads; 0 means one per core." },
+  { "sip", "key-exchange", CONFIG_LIST, "sdes, rtp", 0, 0, "sdes,dtls-srtp,rtp", FALSE,
+    "SRTP key exchange toward SIP, in priority order (reference page rules): offers carry every "
+    "listed encrypted mechanism; incoming offers get the first listed one they support. DTLS-SRTP "
+    "toward SIP is not carried yet and is skipped." },
+  { "sip", "sdes-suites", CONFIG_LIST, "AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32", 0, 0,
+    "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_192_CM_HMAC_SHA1_80,AES_192_CM_HMAC_SHA1_32,"
+    "AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AES_CM_256_HMAC_SHA1_80,AEAD_AES_128_GCM,AEAD_AES_256_GCM",
+    FALSE, "SDES crypto suites our offers carry, in this order (one a=crypto line each)." },
+  { "sip", "media-address", CONFIG_STRING, "", 0, 0, NULL, FALSE,
+    "IP address for RTP toward SIP (bound and written in SDP); empty: the UDP listener's." },
   { "sip", "listen", CONFIG_STRING, "udp:127.0.0.1:5060, tcp:127.0.0.1:5060, tls:127.0.0.1:5061", 0, 0,
     NULL, FALSE,
     "SIP listeners, comma-separated TRANSPORT:HOST:PORT (udp, tcp, tls; IPv6 in brackets; port 0 picks "
@@ -66,6 +76,16 @@ const config_key config_schema[] = {
     "instead of a CA check." },
   { "trunk:*", "tls-server-name", CONFIG_STRING, "", 0, 0, NULL, FALSE,
     "With transport tls: the name to ask for (SNI) and check; empty: the domain." },
+  { "trunk:*", "from-user", CONFIG_STRING, "", 0, 0, NULL, FALSE,
+    "User part of From on calls to the trunk; empty: the page's user, or rtc2sip." },
+  { "trunk:*", "key-exchange", CONFIG_LIST, "", 0, 0, "sdes,dtls-srtp,rtp", FALSE,
+    "Like sip.key-exchange, for this trunk; empty: sip.key-exchange." },
+  { "trunk:*", "sdes-suites", CONFIG_LIST, "", 0, 0,
+    "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_192_CM_HMAC_SHA1_80,AES_192_CM_HMAC_SHA1_32,"
+    "AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AES_CM_256_HMAC_SHA1_80,AEAD_AES_128_GCM,AEAD_AES_256_GCM",
+    FALSE, "Like sip.sdes-suites, for this trunk; empty: sip.sdes-suites." },
+  { "trunk:*", "dtmf", CONFIG_ENUM, "rfc4733", 0, 0, "rfc4733,info", FALSE,
+    "How the page's digits go to the trunk: RFC 4733 events in the media, or SIP INFO." },
   { "trunk:*", "domain", CONFIG_STRING, "", 0, 0, NULL, FALSE,
     "SIP domain of the account (registrar and From host); empty: the address's host." },
   { "trunk:*", "register", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
@@ -76,6 +96,18 @@ const config_key config_schema[] = {
   { "trunk:*", "password", CONFIG_STRING, "", 0, 0, NULL, TRUE, "Digest password." },
   { "trunk:*", "expires", CONFIG_UINT, "3600", 60, 86400, NULL, FALSE,
     "Registration lifetime to ask for, in seconds." },
+  { "route", "rules", CONFIG_LIST, "", 0, 0, "", FALSE,
+    "Dial plan, comma-separated PATTERN=TRUNK: a number prefix (\"+49=office\", \"0=office\"), "
+    "\"@domain\" for SIP URIs of that domain, or \"*\" for everything else. First match wins." },
+  { "route", "allow-direct", CONFIG_ENUM, "auto", 0, 0, "auto,true,false", FALSE,
+    "May pages call SIP URIs directly (not through a trunk)? auto: only while SIP listens on "
+    "loopback." },
+  { "call", "ring-timeout", CONFIG_UINT, "60", 1, 3600, NULL, FALSE,
+    "Seconds a call from SIP rings on the page before it is answered 480." },
+  { "media", "rtp-ports", CONFIG_STRING, "20000-29999", 0, 0, NULL, FALSE,
+    "UDP port range MIN-MAX for RTP and RTCP toward SIP (an even RTP port and the next one)." },
+  { "media", "rtp-timeout", CONFIG_UINT, "60", 0, 86400, NULL, FALSE,
+    "Seconds without a media packet from either side before a call ends; 0: never." },
   { "trace", "dtls", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
     "Log every DTLS handshake step in the DTLS.SRTP.<n> trace format." },
   { NULL, NULL, 0, NULL, 0, 0, NULL, FALSE, NULL },

@@ -152,6 +152,7 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
   gw->loop = g_main_loop_ref(loop);
   gw->calls = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
   gw->connections = g_hash_table_new(NULL, NULL);
+  gw->users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   gw->started_us = g_get_monotonic_time();
   gw->counters.calls_by_kind = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   gw->counters.failures_by_reason = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -256,6 +257,8 @@ gateway_free(gateway *gw)
   }
   if (gw->connections)
     g_hash_table_unref(gw->connections);
+  if (gw->users)
+    g_hash_table_unref(gw->users);
   call_media_set_gateway(NULL);
   if (gw->counters.calls_by_kind)
     g_hash_table_unref(gw->counters.calls_by_kind);

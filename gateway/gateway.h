@@ -57,6 +57,7 @@ typedef struct gateway {
   JsonNode *ice_servers;   /* the "ice_servers" of welcome */
   GHashTable *calls;       /* serial (guint64 *) -> call */
   GHashTable *connections; /* browser_conn set */
+  GHashTable *users;       /* registered page user -> browser_conn */
   guint64 next_serial;
   gateway_counters counters;
   gint64 started_us;       /* monotonic start time, for uptime */

@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "gateway/call.h"
+#include "gateway/call_private.h"
 #include "signalling/sip/net/sip_transport.h"
 
 /* TLS policy toward one trunk address. */
@@ -17,8 +19,19 @@ typedef struct {
   char *server_name;
 } trunk_tls;
 
+/* A registration made for a page user. */
+typedef struct {
+  browser_conn *conn;
+  char *user;
+  char *aor;
+  guint handle;
+} user_registration;
+
 struct sip_ua {
   gateway *gw;
+  GHashTable *call_by_dialog; /* dialog handle -> call serial (guint64 *) */
+  GHashTable *call_by_txn;    /* INVITE transaction -> call serial */
+  GHashTable *users_by_reg;   /* registration handle -> user_registration */
   GPtrArray *tls_policies; /* of trunk_tls* */
   sip_stack *stack;
   sip_transport *transport;
@@ -81,6 +94,45 @@ registration_by_handle(sip_ua *ua, guint handle)
   return NULL;
 }
 
+static void
+user_registration_free(user_registration *r)
+{
+  g_free(r->user);
+  g_free(r->aor);
+  g_free(r);
+}
+
+/* A page user's upstream registration changed. FALSE: not a page's. */
+static gboolean
+on_user_registration(sip_ua *ua, const sip_event *ev)
+{
+  user_registration *r = g_hash_table_lookup(ua->users_by_reg, GUINT_TO_POINTER(ev->registration));
+  if (!r)
+    return FALSE;
+  browser_conn *conn = r->conn;
+  if (conn && ev->reg_state == SIP_REG_REGISTERED) {
+    g_message("page user %s: %s registered upstream for %u s", r->user, r->aor, ev->expires);
+    if (conn->register_id || !conn->upstream_registered) {
+      browser_session_send_registered(conn->session, conn->register_id, r->user, r->aor, TRUE);
+      g_clear_pointer(&conn->register_id, json_node_unref);
+    }
+    conn->upstream_registered = TRUE;
+    browser_conn_flush(conn);
+  } else if (conn && ev->reg_state == SIP_REG_FAILED) {
+    g_autofree char *msg = g_strdup_printf("the registrar refused %s: %u %s", r->aor, ev->status,
+                                           ev->reason ? ev->reason : "");
+    g_message("page user %s: %s", r->user, msg);
+    browser_session_send_error(conn->session, conn->register_id, NULL,
+                               ev->status == 401 || ev->status == 403 || ev->status == 407
+                                 ? BROWSER_ERROR_UNAUTHORIZED : BROWSER_ERROR_UNAVAILABLE, msg);
+    g_clear_pointer(&conn->register_id, json_node_unref);
+    browser_conn_flush(conn);
+  }
+  if (ev->reg_state == SIP_REG_UNREGISTERED && !conn)
+    g_hash_table_remove(ua->users_by_reg, GUINT_TO_POINTER(ev->registration));
+  return TRUE;
+}
+
 static const char *
 registration_state_name(sip_registration_state s)
 {
@@ -115,25 +167,85 @@ on_registration(sip_ua *ua, const sip_event *ev)
   }
 }
 
+static call *
+lookup(sip_ua *ua, GHashTable *table, guint handle)
+{
+  guint64 *serial = handle ? g_hash_table_lookup(table, GUINT_TO_POINTER(handle)) : NULL;
+  return serial ? gateway_find_call(ua->gw, *serial) : NULL;
+}
+
+static void
+bind_handle(GHashTable *table, guint handle, call *c)
+{
+  guint64 *serial = g_new(guint64, 1);
+  *serial = call_serial(c);
+  g_hash_table_replace(table, GUINT_TO_POINTER(handle), serial);
+}
+
+/* The user part of the Request-URI, unescaped. Caller frees. */
+static char *
+request_user(const sip_message *msg)
+{
+  sip_uri uri;
+  if (sip_message_request_uri_parse(msg, &uri, NULL) < 0 || !uri.user.len)
+    return NULL;
+  g_autofree char *out = g_malloc(uri.user.len + 1);
+  gssize n = sip_unescape(uri.user, out);
+  if (n < 0 || memchr(out, '\0', (gsize)n))
+    return NULL;
+  return g_strndup(out, (gsize)n);
+}
+
+static void
+on_incoming_invite(sip_ua *ua, const sip_event *ev)
+{
+  g_autofree char *user = request_user(ev->msg);
+  browser_conn *conn = user ? g_hash_table_lookup(ua->gw->users, user) : NULL;
+  if (!conn) {
+    sip_stack_respond(ua->stack, g_get_monotonic_time(), ev->transaction, 404, "Not Found", NULL, NULL,
+                      NULL, 0, NULL);
+    g_message("INVITE for %s: no page has registered that user (404)", user ? user : "(no user)");
+    return;
+  }
+  call_sip_incoming(ua->gw, ev, conn, user);
+}
+
 static void
 handle_event(sip_ua *ua, sip_event *ev)
 {
   gint64 now = g_get_monotonic_time();
+  call *c = NULL;
   switch (ev->type) {
   case SIP_EVENT_INCOMING_INVITE:
-    /* No user is reachable through SIP yet (the bridge routes calls). */
-    sip_stack_respond(ua->stack, now, ev->transaction, 404, "Not Found", NULL, NULL, NULL, 0, NULL);
+    on_incoming_invite(ua, ev);
     break;
-  case SIP_EVENT_REQUEST:
+  case SIP_EVENT_INVITE_RESPONSE:
+  case SIP_EVENT_BYE:
   case SIP_EVENT_REINVITE:
   case SIP_EVENT_UPDATE:
   case SIP_EVENT_INFO:
-    if (ev->transaction)
+  case SIP_EVENT_ACK:
+  case SIP_EVENT_DIALOG_ENDED:
+  case SIP_EVENT_CANCELLED:
+    c = lookup(ua, ua->call_by_dialog, ev->dialog);
+    if (!c)
+      c = lookup(ua, ua->call_by_txn, ev->transaction);
+    if (c)
+      call_sip_on_event(c, ev);
+    else if (ev->transaction && (ev->type == SIP_EVENT_REINVITE || ev->type == SIP_EVENT_UPDATE ||
+                                 ev->type == SIP_EVENT_INFO))
       sip_stack_respond(ua->stack, now, ev->transaction, 481, "Call/Transaction Does Not Exist", NULL,
                         NULL, NULL, 0, NULL);
+    if (ev->type == SIP_EVENT_DIALOG_ENDED)
+      g_hash_table_remove(ua->call_by_dialog, GUINT_TO_POINTER(ev->dialog));
+    break;
+  case SIP_EVENT_REQUEST:
+    if (ev->transaction)
+      sip_stack_respond(ua->stack, now, ev->transaction, 405, "Method Not Allowed", NULL, NULL, NULL, 0, NULL);
     break;
   case SIP_EVENT_REGISTRATION:
-    on_registration(ua, ev);
+    if (!on_user_registration(ua, ev))
+      on_registration(ua, ev);
     break;
   case SIP_EVENT_SHUTDOWN_DONE:
     ua->shutdown_done = TRUE;
@@ -328,6 +440,9 @@ sip_ua_new(gateway *gw, GError **error)
   ua->registrations = g_ptr_array_new_with_free_func((GDestroyNotify)registration_free);
   ua->registration_ids = g_array_new(FALSE, FALSE, sizeof(guint));
   ua->tls_policies = g_ptr_array_new_with_free_func((GDestroyNotify)trunk_tls_free);
+  ua->call_by_dialog = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+  ua->call_by_txn = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+  ua->users_by_reg = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)user_registration_free);
 
   sip_transport_config tc = {
     .listen = (const sip_listen_spec *)specs->data,
@@ -425,6 +540,227 @@ sip_ua_free(sip_ua *ua)
   g_ptr_array_unref(ua->registrations);
   g_array_unref(ua->registration_ids);
   g_ptr_array_unref(ua->tls_policies);
+  g_hash_table_unref(ua->call_by_dialog);
+  g_hash_table_unref(ua->call_by_txn);
+  g_hash_table_unref(ua->users_by_reg);
   g_free(ua->contact_host);
   g_free(ua);
+}
+
+/* ---- calls ---- */
+
+static const char *
+trunk_section_value(const sip_ua *ua, const call *c, const char *key)
+{
+  if (!c->trunk)
+    return "";
+  g_autofree char *section = g_strdup_printf("trunk:%s", c->trunk);
+  return config_get_string(ua->gw->cfg, section, key);
+}
+
+guint
+sip_ua_invite(sip_ua *ua, call *c, const char *request_uri, const char *from_domain,
+              const sip_addr *next_hop, const char *sdp)
+{
+  const char *from_user = trunk_section_value(ua, c, "from-user");
+  if (!*from_user)
+    from_user = c->conn && c->conn->user ? c->conn->user : "rtc2sip";
+  g_autofree char *from = g_strdup_printf("<sip:%s@%s>", from_user, from_domain);
+  g_autofree char *to = g_strdup_printf("<%s>", request_uri);
+  sip_credentials creds = {
+    .username = *trunk_section_value(ua, c, "auth-username") ? trunk_section_value(ua, c, "auth-username")
+                                                             : trunk_section_value(ua, c, "username"),
+    .password = trunk_section_value(ua, c, "password"),
+  };
+  sip_invite_params p = {
+    .request_uri = request_uri,
+    .from = from,
+    .to = to,
+    .next_hop = *next_hop,
+    .content_type = "application/sdp",
+    .body = sdp,
+    .body_len = strlen(sdp),
+    .credentials = *creds.password ? &creds : NULL,
+  };
+  guint dialog = sip_stack_invite(ua->stack, g_get_monotonic_time(), &p);
+  if (dialog)
+    bind_handle(ua->call_by_dialog, dialog, c);
+  sip_ua_process(ua);
+  return dialog;
+}
+
+guint
+sip_ua_respond(sip_ua *ua, guint txn, guint status, const char *reason, const char *const *headers,
+               const char *content_type, const char *body)
+{
+  guint dialog = 0;
+  guint64 *serial = g_hash_table_lookup(ua->call_by_txn, GUINT_TO_POINTER(txn));
+  sip_stack_respond(ua->stack, g_get_monotonic_time(), txn, status, reason, headers, content_type, body,
+                    body ? strlen(body) : 0, &dialog);
+  if (dialog && serial) {
+    guint64 *copy = g_new(guint64, 1);
+    *copy = *serial;
+    g_hash_table_replace(ua->call_by_dialog, GUINT_TO_POINTER(dialog), copy);
+  }
+  if (status >= 200)
+    g_hash_table_remove(ua->call_by_txn, GUINT_TO_POINTER(txn));
+  sip_ua_process(ua);
+  return dialog;
+}
+
+void
+sip_ua_cancel(sip_ua *ua, guint dialog)
+{
+  sip_stack_cancel(ua->stack, g_get_monotonic_time(), dialog);
+  sip_ua_process(ua);
+}
+
+void
+sip_ua_bye(sip_ua *ua, guint dialog)
+{
+  sip_stack_bye(ua->stack, g_get_monotonic_time(), dialog);
+  sip_ua_process(ua);
+}
+
+void
+sip_ua_info_dtmf(sip_ua *ua, guint dialog, char digit, guint duration_ms)
+{
+  g_autofree char *body = g_strdup_printf("Signal=%c\r\nDuration=%u\r\n", digit, duration_ms ? duration_ms : 100);
+  sip_stack_info(ua->stack, g_get_monotonic_time(), dialog, "application/dtmf-relay", body, strlen(body));
+  sip_ua_process(ua);
+}
+
+void
+sip_ua_bind_transaction(sip_ua *ua, guint txn, call *c)
+{
+  bind_handle(ua->call_by_txn, txn, c);
+}
+
+static gboolean
+is_call(gpointer key, gpointer value, gpointer data)
+{
+  return *(guint64 *)value == *(guint64 *)data;
+}
+
+void
+sip_ua_forget_call(sip_ua *ua, call *c)
+{
+  guint64 serial = call_serial(c);
+  g_hash_table_foreach_remove(ua->call_by_txn, is_call, &serial);
+  /* Dialogs stay mapped until their DIALOG_ENDED, so a late BYE answer or
+   * re-INVITE still finds (or no longer finds) the call by its serial. */
+}
+
+gboolean
+sip_ua_loopback_only(const sip_ua *ua)
+{
+  for (int k = 0; k < SIP_TRANSPORT_COUNT; k++) {
+    if (!sip_transport_local_port(ua->transport, k))
+      continue;
+    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(sip_transport_local_host(ua->transport, k));
+    if (!a || !g_inet_address_get_is_loopback(a))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+const char *
+sip_ua_local_host(const sip_ua *ua, sip_transport_kind kind)
+{
+  const char *h = sip_transport_local_port(ua->transport, kind) ? sip_transport_local_host(ua->transport, kind) : NULL;
+  return h ? h : sip_transport_local_host(ua->transport, SIP_TRANSPORT_UDP);
+}
+
+const char *
+sip_ua_media_address(const sip_ua *ua)
+{
+  const char *configured = config_get_string(ua->gw->cfg, "sip", "media-address");
+  if (*configured)
+    return configured;
+  const char *h = sip_ua_local_host(ua, SIP_TRANSPORT_UDP);
+  return h ? h : "127.0.0.1";
+}
+
+void
+sip_ua_rtp_ports(const sip_ua *ua, guint16 *min, guint16 *max)
+{
+  const char *text = config_get_string(ua->gw->cfg, "media", "rtp-ports");
+  guint a = 20000, b = 29999;
+  if (sscanf(text, "%u-%u", &a, &b) != 2 || a > b || b > 65535)
+    a = 20000, b = 29999;
+  *min = (guint16)a;
+  *max = (guint16)b;
+}
+
+guint
+sip_ua_register_user(sip_ua *ua, browser_conn *conn, const char *user, const char *aor,
+                     const char *auth_user, const char *password, const char *proxy, const char **reason)
+{
+  g_autofree char *host = NULL;
+  guint16 port = 5060;
+  const char *r = NULL;
+  const char *at = strchr(aor, '@');
+  if (!g_str_has_prefix(aor, "sip:") || !at) {
+    *reason = "uri: expected sip:user@host";
+    return 0;
+  }
+  if (proxy && *proxy) {
+    if (!config_parse_listen(proxy, &host, &port, &r)) {
+      *reason = "proxy: expected IP:PORT";
+      return 0;
+    }
+  } else {
+    g_autofree char *hostport = g_strndup(at + 1, strcspn(at + 1, ";>?"));
+    char *colon = strrchr(hostport, ':');
+    host = colon ? g_strndup(hostport, colon - hostport) : g_strdup(hostport);
+    if (colon)
+      port = (guint16)g_ascii_strtoull(colon + 1, NULL, 10);
+  }
+  if (!g_hostname_is_ip_address(host)) {
+    *reason = "the registrar must be an IP address (give proxy as IP:PORT)";
+    return 0;
+  }
+  g_autofree char *registrar = g_strdup_printf("sip:%s", strchr(aor, '@') + 1);
+  char *semi = strpbrk(registrar, ";>?");
+  if (semi)
+    *semi = '\0';
+  const char *ch = sip_ua_local_host(ua, SIP_TRANSPORT_UDP);
+  g_autofree char *contact = g_strdup_printf("sip:%s@%s%s%s:%u", user, strchr(ch, ':') ? "[" : "", ch,
+                                             strchr(ch, ':') ? "]" : "",
+                                             sip_transport_local_port(ua->transport, SIP_TRANSPORT_UDP));
+  sip_credentials creds = { .username = auth_user && *auth_user ? auth_user : user, .password = password };
+  sip_registration_params p = {
+    .registrar_uri = registrar,
+    .aor = aor,
+    .contact = contact,
+    .expires = 3600,
+    .credentials = password && *password ? &creds : NULL,
+  };
+  if (!sip_addr_set(&p.next_hop, SIP_TRANSPORT_UDP, host, port, 0)) {
+    *reason = "the registrar address is not usable";
+    return 0;
+  }
+  guint handle = sip_stack_register(ua->stack, g_get_monotonic_time(), &p);
+  if (!handle) {
+    *reason = "the registration could not start";
+    return 0;
+  }
+  user_registration *ur = g_new0(user_registration, 1);
+  ur->conn = conn;
+  ur->user = g_strdup(user);
+  ur->aor = g_strdup(aor);
+  ur->handle = handle;
+  g_hash_table_insert(ua->users_by_reg, GUINT_TO_POINTER(handle), ur);
+  sip_ua_process(ua);
+  return handle;
+}
+
+void
+sip_ua_unregister_user(sip_ua *ua, guint handle)
+{
+  user_registration *r = g_hash_table_lookup(ua->users_by_reg, GUINT_TO_POINTER(handle));
+  if (r)
+    r->conn = NULL; /* the page is gone: nobody to tell */
+  sip_stack_unregister(ua->stack, g_get_monotonic_time(), handle);
+  sip_ua_process(ua);
 }

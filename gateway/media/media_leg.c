@@ -156,6 +156,20 @@ media_leg_start_dtls(media_leg *leg)
   dtls_flush(leg);
 }
 
+gboolean
+media_leg_configure_dtls(media_leg *leg, const media_leg_dtls_config *config, GError **error)
+{
+  if (leg->dtls) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "DTLS is already configured");
+    return FALSE;
+  }
+  if (!media_leg_init_dtls(leg, config, error))
+    return FALSE;
+  if (leg->transport_up)
+    media_leg_start_dtls(leg);
+  return TRUE;
+}
+
 gint64
 media_leg_dtls_duration_us(const media_leg *leg)
 {

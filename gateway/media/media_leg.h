@@ -87,6 +87,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(media_leg, media_leg_free)
  * leg itself. */
 void media_leg_set_peer(media_leg *leg, media_leg *peer);
 
+/* DTLS-SRTP for a leg created without it (an ICE leg whose peer's answer,
+ * with its fingerprints and setup role, arrives later). Starts once the
+ * transport is up. Returns FALSE with ERROR. */
+gboolean media_leg_configure_dtls(media_leg *leg, const media_leg_dtls_config *config, GError **error);
+
 /* ICE legs. */
 const char *media_leg_local_ufrag(const media_leg *leg);
 const char *media_leg_local_pwd(const media_leg *leg);

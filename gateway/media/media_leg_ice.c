@@ -40,9 +40,10 @@ on_ice_state(ice_state state, gpointer user_data)
   media_leg_event ev = { .type = MEDIA_LEG_EVENT_ICE_STATE, .ice_state = state };
   media_leg_emit(leg, &ev);
   if (state == ICE_STATE_CONNECTED) {
+    leg->transport_up = TRUE;
     media_leg_start_dtls(leg);
   } else if (state == ICE_STATE_FAILED) {
-    media_leg_fail(leg, dtls_srtp_session_state(leg->dtls) == DTLS_SRTP_CONNECTED
+    media_leg_fail(leg, leg->dtls && dtls_srtp_session_state(leg->dtls) == DTLS_SRTP_CONNECTED
                           ? "ICE consent lost: the browser stopped answering"
                           : "ICE failed: no network path to the browser");
   }
@@ -52,7 +53,7 @@ media_leg *
 media_leg_new_ice(const media_leg_ice_config *config, GError **error)
 {
   media_leg *leg = media_leg_alloc(&config->common, &ice_ops);
-  if (!media_leg_init_dtls(leg, &config->dtls, error)) {
+  if (config->dtls.n_remote_fingerprints && !media_leg_init_dtls(leg, &config->dtls, error)) {
     media_leg_free(leg);
     return NULL;
   }

@@ -24,6 +24,7 @@ struct media_leg {
   guint32 ssrc;
   GSource *dtls_timer;
   gint64 dtls_started_us, dtls_connected_us;
+  gboolean transport_up;          /* ICE connected: DTLS may start */
   gboolean failed, media_seen;
   media_leg_event_func on_event;
   gpointer user_data;
