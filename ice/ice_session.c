@@ -251,7 +251,9 @@ ice_session_remote_gathering_done(ice_session *s)
 int
 ice_session_send(ice_session *s, const guint8 *buf, gsize len)
 {
-  if (s->state != ICE_STATE_CONNECTED)
+  /* While checks run, libnice sends on a pair that already answered (the
+   * peer's DTLS may come first); before that, nice_agent_send fails. */
+  if (s->state == ICE_STATE_NEW || s->state == ICE_STATE_FAILED)
     return -EAGAIN;
   int n = nice_agent_send(s->agent, s->stream_id, 1, (guint)len, (const gchar *)buf);
   return n < 0 ? -EAGAIN : n;

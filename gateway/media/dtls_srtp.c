@@ -598,6 +598,20 @@ server_cookie_exchange(dtls_srtp_session *s, guint kept)
 {
   guint8 *d = s->in_filtered->data;
   gsize n = s->in_filtered->len;
+  /* A ClientHello too large for one datagram comes in fragments (browsers
+   * with big key shares): the stateless cookie exchange needs it whole, so
+   * such a handshake goes ahead without a cookie. The peer's address is
+   * already proven by ICE or by the signalling that set up the media. */
+  if (n >= DTLS_RECORD_HEADER + DTLS_HANDSHAKE_HEADER && d[0] == 22 &&
+      d[DTLS_RECORD_HEADER] == GNUTLS_HANDSHAKE_CLIENT_HELLO &&
+      memcmp(d + DTLS_RECORD_HEADER + 1, d + DTLS_RECORD_HEADER + 9, 3) != 0) {
+    dtls_trace(s, "Read ClientHello (fragmented: no cookie exchange)");
+    s->cookie_ok = TRUE;
+    s->in_data = d;
+    s->in_len = n;
+    drive_handshake(s);
+    return;
+  }
   if (kept != 1 || n < DTLS_RECORD_HEADER + DTLS_HANDSHAKE_HEADER || d[0] != 22 ||
       d[DTLS_RECORD_HEADER] != GNUTLS_HANDSHAKE_CLIENT_HELLO ||
       memcmp(d + DTLS_RECORD_HEADER + 1, d + DTLS_RECORD_HEADER + 9, 3) != 0 || /* unfragmented */
