@@ -1,7 +1,7 @@
 // The gateway's own page: calls, incoming calls, the echo test, the set-up
 // timeline and the security panel, over rtc2sip.js.
 import { Rtc2Sip, DTMF_DIGITS, groupFingerprint, sdpFingerprint } from './rtc2sip.js';
-import { Ringer, LevelMeter, sipStatusSentence, errorSentence } from './ui-audio.js';
+import { Ringer, LevelMeter, sipStatusSentence, errorSentence, statsAudioLevel } from './ui-audio.js';
 
 const $ = id => document.getElementById(id);
 const status = text => { $('status').textContent = text; };
@@ -25,6 +25,7 @@ window.rtc2sip = {
   get call() { return call; },
   get incoming() { return ringingCall; },
   get ringing() { return !!ringer?.playing; },
+  get audioState() { return audioCtx?.state ?? null; },
   events: [],
 };
 gw.on('message', m => window.rtc2sip.events.push(m));
@@ -181,8 +182,13 @@ async function microphone() {
       : e.name === 'NotFoundError' ? 'no microphone was found' : `the microphone could not be opened (${e.message})`);
   }
   const ctx = audio();
-  if (ctx) micMeter = new LevelMeter(ctx, localStream, v => { $('mic-level').value = v; });
+  if (ctx) micMeter = new LevelMeter(ctx, localStream, v => { $('mic-level').value = v; },
+    () => statsAudioLevel(call?.pc, 'media-source'));
   return localStream;
+}
+
+function farLevelMeter(ctx, c, remote) {
+  return new LevelMeter(ctx, remote, v => { $('far-level').value = v; }, () => statsAudioLevel(c.pc, 'inbound-rtp'));
 }
 
 // Wires the events of C (outgoing or accepted incoming) to the page.
@@ -197,12 +203,12 @@ function attach(c, label) {
   c.on('track', (t, remote) => {
     $('remote').srcObject = remote;
     const ctx = audio();
-    if (ctx && !farMeter) farMeter = new LevelMeter(ctx, remote, v => { $('far-level').value = v; });
+    if (ctx && !farMeter) farMeter = farLevelMeter(ctx, c, remote);
   });
   if (c.remoteStream.getTracks().length) {
     $('remote').srcObject = c.remoteStream;
     const ctx = audio();
-    if (ctx && !farMeter) farMeter = new LevelMeter(ctx, c.remoteStream, v => { $('far-level').value = v; });
+    if (ctx && !farMeter) farMeter = farLevelMeter(ctx, c, c.remoteStream);
   }
   c.on('progress', m => {
     if (m.status === 180) status(`Ringing ${label}…`);

@@ -72,31 +72,57 @@ export class Ringer {
 }
 
 // Calls ONLEVEL(0..1) ten times a second with the level of STREAM's audio:
-// RMS in dBFS mapped from -60..0 dB onto 0..1.
+// RMS in dBFS mapped from -60..0 dB onto 0..1. Where the AudioContext does
+// not run (no audio output device, or no user gesture yet), STATSLEVEL, an
+// async function giving the WebRTC stats' audioLevel (0..1, linear) or null,
+// stands in.
 export class LevelMeter {
-  constructor(ctx, stream, onlevel) {
+  constructor(ctx, stream, onlevel, statsLevel) {
+    this.ctx = ctx;
     this.source = ctx.createMediaStreamSource(stream);
     this.analyser = ctx.createAnalyser();
     this.analyser.fftSize = 1024;
     this.source.connect(this.analyser);
     this.buf = new Float32Array(this.analyser.fftSize);
     this.level = 0;
-    this._timer = setInterval(() => {
+    this._busy = false;
+    this._timer = setInterval(() => this._tick(onlevel, statsLevel), 100);
+  }
+
+  async _tick(onlevel, statsLevel) {
+    let rms;
+    if (this.ctx.state === 'running' || !statsLevel) {
       this.analyser.getFloatTimeDomainData(this.buf);
       let sum = 0;
       for (const x of this.buf) sum += x * x;
-      const rms = Math.sqrt(sum / this.buf.length);
-      const db = rms > 0 ? 20 * Math.log10(rms) : -100;
-      this.level = Math.max(0, Math.min(1, (db + 60) / 60));
-      onlevel(this.level);
-    }, 100);
+      rms = Math.sqrt(sum / this.buf.length);
+    } else {
+      if (this._busy) return;
+      this._busy = true;
+      try { rms = await statsLevel(); } catch { rms = null; } finally { this._busy = false; }
+      if (rms === null || rms === undefined || this._stopped) return;
+    }
+    const db = rms > 0 ? 20 * Math.log10(rms) : -100;
+    this.level = Math.max(0, Math.min(1, (db + 60) / 60));
+    onlevel(this.level);
   }
 
   stop() {
+    this._stopped = true;
     clearInterval(this._timer);
     this.source.disconnect();
     this.analyser.disconnect();
   }
+}
+
+// The audioLevel of PC's stats of TYPE ('inbound-rtp' for the far end,
+// 'media-source' for the microphone), or null when the browser has none.
+export async function statsAudioLevel(pc, type) {
+  if (!pc || pc.signalingState === 'closed') return null;
+  for (const s of (await pc.getStats()).values())
+    if (s.type === type && (s.kind === 'audio' || s.mediaType === 'audio') && typeof s.audioLevel === 'number')
+      return s.audioLevel;
+  return null;
 }
 
 const SIP_STATUS = {
