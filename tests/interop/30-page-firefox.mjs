@@ -78,6 +78,79 @@ async function until(expression, pred, ms = 10000) {
 }
 const text = id => `document.getElementById(${JSON.stringify(id)}).textContent`;
 
+// The page's WebSocket replaced by a simulated gateway inside the page, and
+// a "phone" RTCPeerConnection making the gateway's offer: an incoming call
+// answered and one rejected, in Firefox.
+function fakeGateway() {
+  const gw = { sent: [], sock: null, deliver(m) { gw.sock?.onmessage?.({ data: JSON.stringify(m) }); } };
+  window.__fakeGw = gw;
+  class FakeWS {
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      gw.sock = this;
+      setTimeout(() => { this.readyState = 1; this.onopen?.({}); }, 0);
+    }
+    send(text) {
+      const m = JSON.parse(text);
+      gw.sent.push(m);
+      const phone = window.phone;
+      if (m.type === 'hello')
+        setTimeout(() => gw.deliver({ type: 'welcome', id: m.id, version: 1, fingerprint: 'sha-256 AA:BB', ice_servers: [] }));
+      else if (m.type === 'accept') phone?.pc.setRemoteDescription({ type: 'answer', sdp: m.sdp });
+      else if (m.type === 'candidate') phone?.pc.addIceCandidate(m.candidate ?? undefined).catch(() => {});
+    }
+    close() { this.readyState = 3; setTimeout(() => this.onclose?.({ code: 1000, reason: '' })); }
+  }
+  Object.assign(FakeWS, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = FakeWS;
+}
+
+const RING = `(async () => {
+  const pc = new RTCPeerConnection();
+  pc.addTransceiver('audio', { direction: 'sendrecv' });
+  window.phone = { pc };
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise(r => { if (pc.iceGatheringState === 'complete') r();
+    pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === 'complete') r(); }; });
+  window.__fakeGw.deliver({ type: 'incoming', call: 'in-' + Date.now(), from: '"Carol" <sip:carol@example.com>',
+    to: 'sip:alice@example.com', sdp: pc.localDescription.sdp });
+})()`;
+
+async function incomingInFirefox() {
+  await bidi.send('script.addPreloadScript', { functionDeclaration: fakeGateway.toString() });
+  await bidi.send('browsingContext.navigate', { context, url: gw.url, wait: 'complete' });
+  await evaluate(`document.getElementById('connect').click()`, true);
+  ok(await until(text('conn-status'), t => t.startsWith('Connected'), 5000) === 'Connected to the gateway (protocol version 1).',
+    'Firefox: connected to the simulated gateway');
+  await evaluate(RING);
+  const title = await until(`document.getElementById('incoming').hidden ? '' : document.getElementById('incoming-title').textContent`,
+    t => t !== '', 5000);
+  ok(title === 'Incoming call from Carol (sip:carol@example.com)', `Firefox: the call rings ("${title}")`);
+  ok(await evaluate('window.rtc2sip.ringing') === true, 'Firefox: the ring tone is on');
+  await evaluate(`document.getElementById('answer').click()`, true);
+  const accept = await until(`JSON.stringify(window.__fakeGw.sent.find(m => m.type === 'accept') ?? null)`, v => v !== 'null', 5000);
+  const acc = JSON.parse(accept);
+  ok(acc && /a=setup:active/.test(acc.sdp) && /a=sendrecv/.test(acc.sdp), 'Firefox: Answer sends accept with an SDP answer (setup:active, sendrecv)',
+    acc?.sdp?.slice(0, 400));
+  const ice = await until(`window.rtc2sip.call?.pc.iceConnectionState ?? ''`, v => v === 'connected' || v === 'completed', 10000);
+  ok(ice === 'connected' || ice === 'completed', `Firefox: the answered call connects to the phone (${ice})`);
+  await evaluate(`window.__fakeGw.deliver({ type: 'security', call: window.rtc2sip.call.name,
+    browser_leg: { keying: 'dtls-srtp', profile: 'SRTP_AES128_CM_HMAC_SHA1_80', dtls_role: 'client',
+      local_fingerprint: 'sha-256 AA:BB', remote_fingerprint: null, verified: true },
+    sip_leg: { keying: 'sdes', suite: 'AES_CM_128_HMAC_SHA1_80', signalling: 'udp', verified: null }, end_to_end: false })`);
+  ok(await until(text('sec-sip'), t => t !== '–', 3000) === 'SDES keys sent over UDP signalling, readable by every SIP hop',
+    'Firefox: the SDES-over-UDP sentence');
+  await evaluate(`window.__fakeGw.deliver({ type: 'hangup', call: window.rtc2sip.call.name, reason: 'busy (486)', sip_status: 486 })`);
+  ok(await until(text('status'), t => t.startsWith('Call ended'), 3000) === 'Call ended: busy (486)', 'Firefox: "Call ended: busy (486)"');
+  await evaluate('window.phone.pc.close()');
+  await evaluate(RING);
+  await until(`document.getElementById('incoming').hidden`, v => v === false, 5000);
+  await evaluate(`document.getElementById('reject').click()`, true);
+  const rej = JSON.parse(await until(`JSON.stringify(window.__fakeGw.sent.find(m => m.type === 'reject') ?? null)`, v => v !== 'null', 5000));
+  ok(rej?.status === 486 && await evaluate('window.rtc2sip.ringing') === false, 'Firefox: Reject sends reject 486 and stops the ringing');
+}
+
 try {
   let m = null;
   for (let i = 0; i < 300 && !m; i++) { m = /WebDriver BiDi listening on (ws:\/\/\S+)/.exec(ffOut); if (!m) await sleep(100); }
@@ -115,6 +188,7 @@ try {
     const end = await until(text('status'), t => t.startsWith('Call ended'), 5000);
     ok(end === 'Call ended: you hung up', `Firefox: Hang up ("${end}")`);
     ok(await gw.waitFor(/released: .*; 0 calls active/, 5000), 'the gateway released the call');
+    await incomingInFirefox();
     const errors = bidi.events.filter(e => e.method === 'log.entryAdded' && e.params.level === 'error')
       .map(e => e.params.text);
     ok(errors.length === 0, 'Firefox: no errors logged by the page', errors.join('\n'));
