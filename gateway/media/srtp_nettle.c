@@ -1,0 +1,376 @@
+/* nettle inside libsrtp2 (see srtp_nettle.h). */
+#define G_LOG_DOMAIN "rtc2sip-media"
+#include "gateway/media/srtp_nettle.h"
+
+#include <errno.h>
+#include <gnutls/gnutls.h>
+#include <nettle/aes.h>
+#include <nettle/ctr.h>
+#include <nettle/hmac.h>
+#include <nettle/memxor.h>
+#include <nettle/sha1.h>
+#include <string.h>
+
+#define ICM_SALT_LEN 14
+#define ICM_BLOCK 16
+/* The low 16 bits of the counter block count blocks within one packet
+ * (RFC 3711 §4.1.1): one IV covers at most 2^16 blocks of keystream. */
+#define ICM_MAX_BYTES_PER_IV (65536u * ICM_BLOCK)
+
+/* ---- AES-ICM (RFC 3711 §4.1.1, RFC 6188 §3) ---- */
+
+typedef struct {
+  union {
+    struct aes128_ctx a128;
+    struct aes192_ctx a192;
+    struct aes256_ctx a256;
+  } aes;
+  nettle_cipher_func *encrypt_block;
+  gsize key_size;               /* AES key bytes: 16, 24 or 32 */
+  guint8 offset[ICM_BLOCK];     /* master salt || 0x0000 */
+  guint8 ctr[ICM_BLOCK];        /* next counter block */
+  guint8 ks[ICM_BLOCK];         /* keystream of a partly used block */
+  gsize ks_left;                /* unused bytes at the end of ks */
+  gsize used;                   /* keystream bytes since set_iv */
+} icm_state;
+
+typedef struct {
+  srtp_cipher_t cipher; /* first: libsrtp frees through this pointer */
+  icm_state state;
+} icm_block;
+
+static srtp_err_status_t
+icm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
+{
+  (void)tag_len;
+  const srtp_cipher_type_t *type;
+  int algorithm;
+  switch (key_len) {
+  case SRTP_AES_ICM_128_KEY_LEN_WSALT:
+    type = &srtp_nettle_aes_icm_128;
+    algorithm = SRTP_AES_ICM_128;
+    break;
+  case SRTP_AES_ICM_192_KEY_LEN_WSALT:
+    type = &srtp_nettle_aes_icm_192;
+    algorithm = SRTP_AES_ICM_192;
+    break;
+  case SRTP_AES_ICM_256_KEY_LEN_WSALT:
+    type = &srtp_nettle_aes_icm_256;
+    algorithm = SRTP_AES_ICM_256;
+    break;
+  default:
+    return srtp_err_status_bad_param;
+  }
+  icm_block *b = g_try_new0(icm_block, 1);
+  if (!b)
+    return srtp_err_status_alloc_fail;
+  b->cipher.type = type;
+  b->cipher.state = &b->state;
+  b->cipher.key_len = key_len;
+  b->cipher.algorithm = algorithm;
+  b->state.key_size = (gsize)key_len - ICM_SALT_LEN;
+  *cp = &b->cipher;
+  return srtp_err_status_ok;
+}
+
+static srtp_err_status_t
+icm_dealloc(srtp_cipher_pointer_t c)
+{
+  icm_block *b = (icm_block *)c;
+  gnutls_memset(b, 0, sizeof *b);
+  g_free(b);
+  return srtp_err_status_ok;
+}
+
+/* KEY is the AES key followed by the 14-byte master salt. */
+static srtp_err_status_t
+icm_init(void *sv, const uint8_t *key)
+{
+  icm_state *s = sv;
+  switch (s->key_size) {
+  case AES128_KEY_SIZE:
+    aes128_set_encrypt_key(&s->aes.a128, key);
+    s->encrypt_block = (nettle_cipher_func *)aes128_encrypt;
+    break;
+  case AES192_KEY_SIZE:
+    aes192_set_encrypt_key(&s->aes.a192, key);
+    s->encrypt_block = (nettle_cipher_func *)aes192_encrypt;
+    break;
+  case AES256_KEY_SIZE:
+    aes256_set_encrypt_key(&s->aes.a256, key);
+    s->encrypt_block = (nettle_cipher_func *)aes256_encrypt;
+    break;
+  default:
+    return srtp_err_status_bad_param;
+  }
+  memset(s->offset, 0, sizeof s->offset);
+  memcpy(s->offset, key + s->key_size, ICM_SALT_LEN);
+  memcpy(s->ctr, s->offset, sizeof s->ctr);
+  s->ks_left = 0;
+  s->used = 0;
+  return srtp_err_status_ok;
+}
+
+/* IV is the 16-byte block libsrtp computed (SSRC, packet index or KDF
+ * label, low 16 bits zero); the counter starts at IV XOR (salt || 0). */
+static srtp_err_status_t
+icm_set_iv(void *sv, uint8_t *iv, srtp_cipher_direction_t direction)
+{
+  (void)direction;
+  icm_state *s = sv;
+  for (guint i = 0; i < ICM_BLOCK; i++)
+    s->ctr[i] = s->offset[i] ^ iv[i];
+  s->ks_left = 0;
+  s->used = 0;
+  return srtp_err_status_ok;
+}
+
+/* XORs the keystream into BUF; successive calls continue the stream. */
+static srtp_err_status_t
+icm_encrypt(void *sv, uint8_t *buf, unsigned int *octets)
+{
+  icm_state *s = sv;
+  gsize n = *octets;
+  if (s->encrypt_block == NULL)
+    return srtp_err_status_bad_param;
+  if (n > ICM_MAX_BYTES_PER_IV - s->used)
+    return srtp_err_status_terminus;
+  s->used += n;
+
+  gsize take = MIN(n, s->ks_left);
+  if (take > 0) {
+    memxor(buf, s->ks + ICM_BLOCK - s->ks_left, take);
+    s->ks_left -= take;
+    buf += take;
+    n -= take;
+  }
+  gsize whole = n & ~(gsize)(ICM_BLOCK - 1);
+  if (whole > 0) {
+    ctr_crypt(&s->aes, s->encrypt_block, ICM_BLOCK, s->ctr, whole, buf, buf);
+    buf += whole;
+    n -= whole;
+  }
+  if (n > 0) {
+    memset(s->ks, 0, sizeof s->ks);
+    ctr_crypt(&s->aes, s->encrypt_block, ICM_BLOCK, s->ctr, ICM_BLOCK, s->ks, s->ks);
+    memxor(buf, s->ks, n);
+    s->ks_left = ICM_BLOCK - n;
+  }
+  return srtp_err_status_ok;
+}
+
+/* Self-test data libsrtp runs when the type is installed: the first three
+ * keystream blocks of RFC 3711 B.2 and RFC 6188 §7 (zero IV, zero
+ * plaintext). The unit test checks the full vectors. */
+static const uint8_t kat_zero48[48];
+static uint8_t kat_zero_iv[16];
+
+static const uint8_t kat_key_128[30] = {
+  0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6, 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c,
+  0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd,
+};
+static const uint8_t kat_ks_128[48] = {
+  0xe0, 0x3e, 0xad, 0x09, 0x35, 0xc9, 0x5e, 0x80, 0xe1, 0x66, 0xb1, 0x6d, 0xd9, 0x2b, 0x4e, 0xb4,
+  0xd2, 0x35, 0x13, 0x16, 0x2b, 0x02, 0xd0, 0xf7, 0x2a, 0x43, 0xa2, 0xfe, 0x4a, 0x5f, 0x97, 0xab,
+  0x41, 0xe9, 0x5b, 0x3b, 0xb0, 0xa2, 0xe8, 0xdd, 0x47, 0x79, 0x01, 0xe4, 0xfc, 0xa8, 0x94, 0xc0,
+};
+static const uint8_t kat_key_192[38] = {
+  0xea, 0xb2, 0x34, 0x76, 0x4e, 0x51, 0x7b, 0x2d, 0x3d, 0x16, 0x0d, 0x58, 0x7d, 0x8c, 0x86, 0x21,
+  0x97, 0x40, 0xf6, 0x5f, 0x99, 0xb6, 0xbc, 0xf7,
+  0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd,
+};
+static const uint8_t kat_ks_192[48] = {
+  0x35, 0x09, 0x6c, 0xba, 0x46, 0x10, 0x02, 0x8d, 0xc1, 0xb5, 0x75, 0x03, 0x80, 0x4c, 0xe3, 0x7c,
+  0x5d, 0xe9, 0x86, 0x29, 0x1d, 0xcc, 0xe1, 0x61, 0xd5, 0x16, 0x5e, 0xc4, 0x56, 0x8f, 0x5c, 0x9a,
+  0x47, 0x4a, 0x40, 0xc7, 0x78, 0x94, 0xbc, 0x17, 0x18, 0x02, 0x02, 0x27, 0x2a, 0x4c, 0x26, 0x4d,
+};
+static const uint8_t kat_key_256[46] = {
+  0x57, 0xf8, 0x2f, 0xe3, 0x61, 0x3f, 0xd1, 0x70, 0xa8, 0x5e, 0xc9, 0x3c, 0x40, 0xb1, 0xf0, 0x92,
+  0x2e, 0xc4, 0xcb, 0x0d, 0xc0, 0x25, 0xb5, 0x82, 0x72, 0x14, 0x7c, 0xc4, 0x38, 0x94, 0x4a, 0x98,
+  0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa, 0xfb, 0xfc, 0xfd,
+};
+static const uint8_t kat_ks_256[48] = {
+  0x92, 0xbd, 0xd2, 0x8a, 0x93, 0xc3, 0xf5, 0x25, 0x11, 0xc6, 0x77, 0xd0, 0x8b, 0x55, 0x15, 0xa4,
+  0x9d, 0xa7, 0x1b, 0x23, 0x78, 0xa8, 0x54, 0xf6, 0x70, 0x50, 0x75, 0x6d, 0xed, 0x16, 0x5b, 0xac,
+  0x63, 0xc4, 0x86, 0x8b, 0x70, 0x96, 0xd8, 0x84, 0x21, 0xb5, 0x63, 0xb8, 0xc9, 0x4c, 0x9a, 0x31,
+};
+
+#define ICM_KAT(key, ks) \
+  { sizeof key, key, kat_zero_iv, 48, kat_zero48, 48, ks, 0, NULL, 0, NULL }
+static const srtp_cipher_test_case_t kat_icm_128 = ICM_KAT(kat_key_128, kat_ks_128);
+static const srtp_cipher_test_case_t kat_icm_192 = ICM_KAT(kat_key_192, kat_ks_192);
+static const srtp_cipher_test_case_t kat_icm_256 = ICM_KAT(kat_key_256, kat_ks_256);
+
+#define ICM_TYPE(bits, id_) \
+  { icm_alloc, icm_dealloc, icm_init, NULL, icm_encrypt, icm_encrypt, icm_set_iv, NULL, \
+    "AES-" #bits " counter mode using nettle", &kat_icm_##bits, id_ }
+const srtp_cipher_type_t srtp_nettle_aes_icm_128 = ICM_TYPE(128, SRTP_AES_ICM_128);
+const srtp_cipher_type_t srtp_nettle_aes_icm_192 = ICM_TYPE(192, SRTP_AES_ICM_192);
+const srtp_cipher_type_t srtp_nettle_aes_icm_256 = ICM_TYPE(256, SRTP_AES_ICM_256);
+
+/* ---- HMAC-SHA1 (RFC 2104, RFC 3711 §4.2.1) ---- */
+
+/* libsrtp only ever keys it with 20 bytes; longer keys (RFC 2202 cases 6
+ * and 7 use 80) are hashed by HMAC as usual. */
+#define HMAC_MAX_KEY_LEN 128
+
+typedef struct {
+  struct hmac_sha1_ctx keyed; /* state right after the key: start copies it */
+  struct hmac_sha1_ctx work;
+} hmac_state;
+
+typedef struct {
+  srtp_auth_t auth; /* first: libsrtp frees through this pointer */
+  hmac_state state;
+} hmac_block;
+
+static srtp_err_status_t
+auth_alloc(srtp_auth_pointer_t *ap, int key_len, int out_len)
+{
+  if (key_len < 0 || key_len > HMAC_MAX_KEY_LEN || out_len < 0 || out_len > SHA1_DIGEST_SIZE)
+    return srtp_err_status_bad_param;
+  hmac_block *b = g_try_new0(hmac_block, 1);
+  if (!b)
+    return srtp_err_status_alloc_fail;
+  b->auth.type = &srtp_nettle_hmac_sha1;
+  b->auth.state = &b->state;
+  b->auth.out_len = out_len;
+  b->auth.key_len = key_len;
+  b->auth.prefix_len = 0;
+  *ap = &b->auth;
+  return srtp_err_status_ok;
+}
+
+static srtp_err_status_t
+auth_dealloc(srtp_auth_pointer_t a)
+{
+  hmac_block *b = (hmac_block *)a;
+  gnutls_memset(b, 0, sizeof *b);
+  g_free(b);
+  return srtp_err_status_ok;
+}
+
+static srtp_err_status_t
+auth_init(void *sv, const uint8_t *key, int key_len)
+{
+  hmac_state *s = sv;
+  if (key_len < 0 || key_len > HMAC_MAX_KEY_LEN)
+    return srtp_err_status_bad_param;
+  hmac_sha1_set_key(&s->keyed, (size_t)key_len, key);
+  s->work = s->keyed;
+  return srtp_err_status_ok;
+}
+
+static srtp_err_status_t
+auth_start(void *sv)
+{
+  hmac_state *s = sv;
+  s->work = s->keyed;
+  return srtp_err_status_ok;
+}
+
+static srtp_err_status_t
+auth_update(void *sv, const uint8_t *buf, int octets)
+{
+  hmac_state *s = sv;
+  if (octets < 0)
+    return srtp_err_status_bad_param;
+  hmac_sha1_update(&s->work, (size_t)octets, buf);
+  return srtp_err_status_ok;
+}
+
+/* Hashes BUF as the last part of the message and writes the first TAG_LEN
+ * bytes of the MAC. nettle leaves WORK keyed again for the next packet. */
+static srtp_err_status_t
+auth_compute(void *sv, const uint8_t *buf, int octets, int tag_len, uint8_t *tag)
+{
+  hmac_state *s = sv;
+  if (octets < 0 || tag_len < 0 || tag_len > SHA1_DIGEST_SIZE)
+    return srtp_err_status_bad_param;
+  hmac_sha1_update(&s->work, (size_t)octets, buf);
+  hmac_sha1_digest(&s->work, (size_t)tag_len, tag);
+  return srtp_err_status_ok;
+}
+
+/* RFC 2202 test case 1. */
+static const uint8_t kat_hmac_key[20] = {
+  0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+  0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+};
+static const uint8_t kat_hmac_data[8] = { 'H', 'i', ' ', 'T', 'h', 'e', 'r', 'e' };
+static const uint8_t kat_hmac_tag[20] = {
+  0xb6, 0x17, 0x31, 0x86, 0x55, 0x05, 0x72, 0x64, 0xe2, 0x8b,
+  0xc0, 0xb6, 0xfb, 0x37, 0x8c, 0x8e, 0xf1, 0x46, 0xbe, 0x00,
+};
+static const srtp_auth_test_case_t kat_hmac = {
+  sizeof kat_hmac_key, kat_hmac_key, sizeof kat_hmac_data, kat_hmac_data,
+  sizeof kat_hmac_tag, kat_hmac_tag, NULL,
+};
+
+const srtp_auth_type_t srtp_nettle_hmac_sha1 = {
+  auth_alloc, auth_dealloc, auth_init, auth_compute, auth_update, auth_start,
+  "HMAC-SHA1 using nettle", &kat_hmac, SRTP_HMAC_SHA1,
+};
+
+/* ---- install ---- */
+
+enum { INSTALL_DONE = 1, INSTALL_SKIPPED, INSTALL_FAILED };
+static gsize install_outcome;
+
+static gboolean
+replace_all(void)
+{
+  static const srtp_cipher_type_t *const ciphers[] = {
+    &srtp_nettle_aes_icm_128, &srtp_nettle_aes_icm_192, &srtp_nettle_aes_icm_256,
+  };
+  gboolean ok = TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS(ciphers); i++) {
+    srtp_err_status_t st = srtp_replace_cipher_type(ciphers[i], ciphers[i]->id);
+    if (st != srtp_err_status_ok) {
+      g_warning("libsrtp2 refused the nettle %s (status %d); keeping its own",
+                ciphers[i]->description, (int)st);
+      ok = FALSE;
+    }
+  }
+  srtp_err_status_t st = srtp_replace_auth_type(&srtp_nettle_hmac_sha1, SRTP_HMAC_SHA1);
+  if (st != srtp_err_status_ok) {
+    g_warning("libsrtp2 refused the nettle HMAC-SHA1 (status %d); keeping its own", (int)st);
+    ok = FALSE;
+  }
+  return ok;
+}
+
+int
+srtp_nettle_install(void)
+{
+  if (g_once_init_enter(&install_outcome)) {
+    const char *choice = g_getenv("RTC2SIP_SRTP_CRYPTO");
+    gsize outcome;
+    if (choice && g_ascii_strcasecmp(choice, "libsrtp") == 0) {
+      g_info("RTC2SIP_SRTP_CRYPTO=libsrtp: SRTP crypto stays libsrtp2's own");
+      outcome = INSTALL_SKIPPED;
+    } else {
+      if (choice && *choice && g_ascii_strcasecmp(choice, "nettle") != 0)
+        g_warning("RTC2SIP_SRTP_CRYPTO=%s is neither nettle nor libsrtp; using nettle", choice);
+      outcome = replace_all() ? INSTALL_DONE : INSTALL_FAILED;
+    }
+    g_once_init_leave(&install_outcome, outcome);
+  }
+  switch (install_outcome) {
+  case INSTALL_DONE: return 0;
+  case INSTALL_SKIPPED: return 1;
+  default: return -EIO;
+  }
+}
+
+gboolean
+srtp_nettle_installed(void)
+{
+  return __atomic_load_n(&install_outcome, __ATOMIC_ACQUIRE) == INSTALL_DONE;
+}
+
+const char *
+srtp_nettle_backend(void)
+{
+  return srtp_nettle_installed() ? "nettle" : "libsrtp";
+}
