@@ -1,12 +1,13 @@
-/* nettle inside libsrtp2: AES-ICM (128/192/256) and HMAC-SHA1 for SRTP.
+/* nettle inside libsrtp2: AES-ICM (128/192/256), HMAC-SHA1 and AES-GCM
+ * (128/256) for SRTP.
  *
  * Debian's libsrtp2 does its crypto through NSS, which costs about 2 us per
  * packet and operation. libsrtp2 lets a program swap the implementation of
  * a cipher or auth type in its crypto kernel (srtp_replace_cipher_type,
  * srtp_replace_auth_type); srtp_nettle_install puts nettle's AES (AES-NI
- * when the CPU has it) and HMAC-SHA1 there. Everything above the crypto
- * (key derivation, ROC, replay window, packet layout) stays libsrtp's, and
- * the key derivation runs on the new AES-ICM too.
+ * when the CPU has it), HMAC-SHA1 and GCM there. Everything above the
+ * crypto (key derivation, ROC, replay window, packet layout) stays
+ * libsrtp's, and the key derivation runs on the new AES-ICM too.
  *
  * media_srtp_global_init calls srtp_nettle_install once, right after
  * srtp_init and before any session exists. The environment variable
@@ -15,8 +16,7 @@
  *
  * Contexts are allocated in alloc/init only (never per packet); each is
  * used by the one thread that owns its SRTP session, and holds no global
- * state, so there is no lock. The AEAD GCM suites are left to libsrtp (see
- * docs/performance.md for why).
+ * state, so there is no lock. Figures: docs/performance.md.
  */
 #pragma once
 #include <glib.h>
@@ -39,4 +39,6 @@ const char *srtp_nettle_backend(void);
 extern const srtp_cipher_type_t srtp_nettle_aes_icm_128;
 extern const srtp_cipher_type_t srtp_nettle_aes_icm_192;
 extern const srtp_cipher_type_t srtp_nettle_aes_icm_256;
+extern const srtp_cipher_type_t srtp_nettle_aes_gcm_128;
+extern const srtp_cipher_type_t srtp_nettle_aes_gcm_256;
 extern const srtp_auth_type_t srtp_nettle_hmac_sha1;

@@ -1,6 +1,7 @@
-/* nettle inside libsrtp2: the cipher against the RFC 3711 B.2 and RFC 6188
- * §7 keystreams, HMAC-SHA1 against RFC 2202, both fed through libsrtp's own
- * type interface, and packet-for-packet equality with stock libsrtp.
+/* nettle inside libsrtp2: AES-ICM against the RFC 3711 B.2 and RFC 6188 §7
+ * keystreams, AES-GCM against the GCM specification's test cases 4 and 16,
+ * HMAC-SHA1 against RFC 2202, all fed through libsrtp's own type
+ * interface, and packet-for-packet equality with stock libsrtp.
  *
  * Stock libsrtp cannot live in the same process once the nettle types are
  * installed (the crypto kernel is global), so main() forks an oracle child
@@ -127,6 +128,105 @@ test_iv_layout(void)
   srtp_cipher_t *bad = NULL;
   g_assert_cmpint(srtp_nettle_aes_icm_128.alloc(&bad, 16, 0), ==, srtp_err_status_bad_param);
   g_assert_cmpint(srtp_nettle_aes_icm_128.alloc(&bad, 32, 0), ==, srtp_err_status_bad_param);
+  g_assert_null(bad);
+}
+
+/* ---- AES-GCM through the AEAD calls (GCM spec test cases 4 and 16) ---- */
+
+typedef struct {
+  const srtp_cipher_type_t *type;
+  const char *key_salt; /* AES key || 12 bytes libsrtp counts as salt */
+  const char *out;      /* ciphertext || 16-byte tag */
+} gcm_vector;
+
+#define GCM_K "feffe9928665731c6d6a8f9467308308"
+#define GCM_PAD "0102030405060708090a0b0c"
+static const gcm_vector gcm_vectors[] = {
+  { &srtp_nettle_aes_gcm_128, GCM_K GCM_PAD,
+    "42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa05"
+    "1ba30b396a0aac973d58e0915bc94fbc3221a5db94fae95ae7121a47" },
+  { &srtp_nettle_aes_gcm_256, GCM_K GCM_K GCM_PAD,
+    "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b10568288"
+    "38c5f61e6393ba7a0abcc9f66276fc6ece0f4e1768cddf8853bb2d551b" },
+};
+
+static void
+test_gcm(gconstpointer data)
+{
+  const gcm_vector *v = data;
+  guint8 key[44], iv[12], aad[20], plain[60], want[76];
+  gsize key_len = strlen(v->key_salt) / 2;
+  unhex(v->key_salt, key, key_len);
+  unhex("cafebabefacedbaddecaf888", iv, sizeof iv);
+  unhex("feedfacedeadbeeffeedfacedeadbeefabaddad2", aad, sizeof aad);
+  unhex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+        "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39", plain, sizeof plain);
+  unhex(v->out, want, sizeof want);
+  const srtp_cipher_type_t *t = v->type;
+  for (int tag_len = 16; tag_len >= 8; tag_len -= 8) {
+    srtp_cipher_t *c = NULL;
+    g_assert_cmpint(t->alloc(&c, (int)key_len, tag_len), ==, srtp_err_status_ok);
+    g_assert_true(c->type == t);
+    g_assert_cmpint(t->init(c->state, key), ==, srtp_err_status_ok);
+    /* AAD in odd pieces, as libsrtp hands over RTCP's (8 + 4 bytes). */
+    static const guint splits[][2] = { { 20, 0 }, { 8, 12 }, { 3, 17 }, { 16, 4 }, { 0, 20 } };
+    for (guint k = 0; k < G_N_ELEMENTS(splits); k++) {
+      guint8 buf[76];
+      memcpy(buf, plain, sizeof plain);
+      unsigned int n = sizeof plain;
+      uint32_t got = 0;
+      g_assert_cmpint(t->set_iv(c->state, iv, srtp_direction_encrypt), ==, srtp_err_status_ok);
+      g_assert_cmpint(t->set_aad(c->state, aad, splits[k][0]), ==, srtp_err_status_ok);
+      g_assert_cmpint(t->set_aad(c->state, aad + splits[k][0], splits[k][1]), ==, srtp_err_status_ok);
+      g_assert_cmpint(t->encrypt(c->state, buf, &n), ==, srtp_err_status_ok);
+      g_assert_cmpuint(n, ==, sizeof plain);
+      g_assert_cmpint(t->get_tag(c->state, buf + n, &got), ==, srtp_err_status_ok);
+      g_assert_cmpuint(got, ==, (guint)tag_len);
+      g_assert_cmpmem(buf, 60 + (gsize)tag_len, want, 60 + (gsize)tag_len);
+
+      n = 60 + (unsigned int)tag_len;
+      g_assert_cmpint(t->set_iv(c->state, iv, srtp_direction_decrypt), ==, srtp_err_status_ok);
+      g_assert_cmpint(t->set_aad(c->state, aad, splits[k][1]), ==, srtp_err_status_ok);
+      g_assert_cmpint(t->set_aad(c->state, aad + splits[k][1], splits[k][0]), ==, srtp_err_status_ok);
+      g_assert_cmpint(t->decrypt(c->state, buf, &n), ==, srtp_err_status_ok);
+      g_assert_cmpmem(buf, n, plain, sizeof plain);
+    }
+    /* A flipped bit in the ciphertext, the AAD or the tag fails. */
+    for (guint where = 0; where < 3; where++) {
+      guint8 buf[76], bad_aad[20];
+      memcpy(buf, want, 60);
+      memcpy(buf + 60, want + 60, (gsize)tag_len);
+      memcpy(bad_aad, aad, sizeof aad);
+      if (where == 0)
+        buf[7] ^= 0x10;
+      else if (where == 1)
+        bad_aad[19] ^= 1;
+      else
+        buf[60 + tag_len - 1] ^= 0x80;
+      unsigned int n = 60 + (unsigned int)tag_len;
+      g_assert_cmpint(t->set_iv(c->state, iv, srtp_direction_decrypt), ==, srtp_err_status_ok);
+      g_assert_cmpint(t->set_aad(c->state, bad_aad, sizeof bad_aad), ==, srtp_err_status_ok);
+      g_assert_cmpint(t->decrypt(c->state, buf, &n), ==, srtp_err_status_auth_fail);
+    }
+    /* AAD only (SRTCP without encryption): encrypt(NULL, 0) yields the tag. */
+    unsigned int zero = 0;
+    g_assert_cmpint(t->set_iv(c->state, iv, srtp_direction_encrypt), ==, srtp_err_status_ok);
+    g_assert_cmpint(t->set_aad(c->state, aad, sizeof aad), ==, srtp_err_status_ok);
+    g_assert_cmpint(t->encrypt(c->state, NULL, &zero), ==, srtp_err_status_ok);
+    guint8 tag[16];
+    uint32_t got = 0;
+    g_assert_cmpint(t->get_tag(c->state, tag, &got), ==, srtp_err_status_ok);
+    unsigned int n = got;
+    g_assert_cmpint(t->set_iv(c->state, iv, srtp_direction_decrypt), ==, srtp_err_status_ok);
+    g_assert_cmpint(t->set_aad(c->state, aad, sizeof aad), ==, srtp_err_status_ok);
+    g_assert_cmpint(t->decrypt(c->state, tag, &n), ==, srtp_err_status_ok);
+    g_assert_cmpuint(n, ==, 0);
+    g_assert_cmpint(t->set_iv(c->state, iv, srtp_direction_any), ==, srtp_err_status_bad_param);
+    g_assert_cmpint(t->dealloc(c), ==, srtp_err_status_ok);
+  }
+  srtp_cipher_t *bad = NULL;
+  g_assert_cmpint(t->alloc(&bad, (int)key_len, 12), ==, srtp_err_status_bad_param);
+  g_assert_cmpint(t->alloc(&bad, 30, 16), ==, srtp_err_status_bad_param);
   g_assert_null(bad);
 }
 
@@ -392,10 +492,11 @@ test_equal_to_stock(gconstpointer data)
   g_assert_cmpint(media_srtp_unprotect(in, pkt, &len), ==, -EBADMSG);
 }
 
-static const media_srtp_suite cm_suites[] = {
+static const media_srtp_suite all_suites[] = {
   MEDIA_SRTP_AES_CM_128_HMAC_SHA1_80, MEDIA_SRTP_AES_CM_128_HMAC_SHA1_32,
   MEDIA_SRTP_AES_192_CM_HMAC_SHA1_80, MEDIA_SRTP_AES_192_CM_HMAC_SHA1_32,
   MEDIA_SRTP_AES_256_CM_HMAC_SHA1_80, MEDIA_SRTP_AES_256_CM_HMAC_SHA1_32,
+  MEDIA_SRTP_AEAD_AES_128_GCM, MEDIA_SRTP_AEAD_AES_256_GCM,
 };
 
 int
@@ -422,12 +523,14 @@ main(int argc, char **argv)
   g_test_add_data_func("/media/srtp-nettle/keystream/rfc6188-aes-192", &vectors[1], test_keystream);
   g_test_add_data_func("/media/srtp-nettle/keystream/rfc6188-aes-256", &vectors[2], test_keystream);
   g_test_add_func("/media/srtp-nettle/iv-layout", test_iv_layout);
+  g_test_add_data_func("/media/srtp-nettle/gcm/aes-128", &gcm_vectors[0], test_gcm);
+  g_test_add_data_func("/media/srtp-nettle/gcm/aes-256", &gcm_vectors[1], test_gcm);
   g_test_add_func("/media/srtp-nettle/hmac-sha1/rfc2202", test_hmac_rfc2202);
   g_test_add_func("/media/srtp-nettle/backends", test_backends);
-  for (guint i = 0; i < G_N_ELEMENTS(cm_suites); i++) {
+  for (guint i = 0; i < G_N_ELEMENTS(all_suites); i++) {
     g_autofree char *path = g_strdup_printf("/media/srtp-nettle/equal-to-stock/%s",
-                                            media_srtp_suite_name(cm_suites[i]));
-    g_test_add_data_func(path, GINT_TO_POINTER(cm_suites[i]), test_equal_to_stock);
+                                            media_srtp_suite_name(all_suites[i]));
+    g_test_add_data_func(path, GINT_TO_POINTER(all_suites[i]), test_equal_to_stock);
   }
   int rc = g_test_run();
 
