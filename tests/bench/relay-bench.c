@@ -43,7 +43,7 @@ typedef struct {
   struct sockaddr_in relay_in_addr, sink_addr;
   /* results */
   guint64 offered, send_errors, delivered;
-  guint64 relayed, dropped;
+  guint64 relayed, dropped, receives;
   gint sender_done;
   double relay_cpu_s, relay_user_s, relay_sys_s, relay_wall_s;
 } bench;
@@ -208,6 +208,7 @@ relay_main(gpointer data)
       stop = g_atomic_int_get(&b->sender_done);
       continue;
     }
+    b->receives++;
     if (!started) { /* the clock starts with the first packet */
       getrusage(RUSAGE_THREAD, &r0);
       w0 = now_s();
@@ -302,12 +303,13 @@ main(int argc, char **argv)
            "\"seconds\": %d, \"offered\": %" G_GUINT64_FORMAT ", \"relayed\": %" G_GUINT64_FORMAT
            ", \"srtp_drops\": %" G_GUINT64_FORMAT ", \"delivered\": %" G_GUINT64_FORMAT
            ", \"relayed_per_s\": %.0f, \"cpu_us_per_packet\": %.3f, \"user_us_per_packet\": %.3f, "
-           "\"sys_us_per_packet\": %.3f, \"relay_cpu_load\": %.3f, \"packets_per_s_per_core\": %.0f}\n",
+           "\"sys_us_per_packet\": %.3f, \"relay_cpu_load\": %.3f, \"packets_per_s_per_core\": %.0f, \"mean_batch\": %.1f}\n",
            b.srtp ? media_srtp_suite_name(b.suite) : "none", crypto, io, b.batch, b.rate, b.seconds,
            b.offered, b.relayed, b.dropped, b.delivered, pps, us_per_pkt,
            b.relayed ? b.relay_user_s * 1e6 / (double)b.relayed : 0,
            b.relayed ? b.relay_sys_s * 1e6 / (double)b.relayed : 0,
-           b.relay_wall_s > 0 ? b.relay_cpu_s / b.relay_wall_s : 0, limit);
+           b.relay_wall_s > 0 ? b.relay_cpu_s / b.relay_wall_s : 0, limit,
+           b.receives ? (double)b.relayed / (double)b.receives : 0);
     return 0;
   }
   printf("suite %s, crypto %s, %s (batch %d), offered %d pkt/s for %d s\n",
@@ -318,6 +320,7 @@ main(int argc, char **argv)
          ", SRTP drops %" G_GUINT64_FORMAT ", delivered to sink %" G_GUINT64_FORMAT "\n",
          b.offered, b.send_errors, b.relayed, pps, b.offered - b.relayed - b.dropped, b.dropped,
          b.delivered);
+  printf("mean receive batch %.1f packets\n", b.receives ? (double)b.relayed / (double)b.receives : 0);
   printf("relay thread CPU: %.3f us/packet (user %.3f, sys %.3f), load %.0f%% of a core\n", us_per_pkt,
          b.relayed ? b.relay_user_s * 1e6 / (double)b.relayed : 0,
          b.relayed ? b.relay_sys_s * 1e6 / (double)b.relayed : 0,
