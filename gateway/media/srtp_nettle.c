@@ -313,6 +313,8 @@ aead_set_aad(void *sv, const uint8_t *aad, uint32_t len)
   gcm_state *s = sv;
   if (!s->iv_set)
     return srtp_err_status_bad_param;
+  if (len == 0)
+    return srtp_err_status_ok;
   if (s->aad_len > 0) {
     gsize take = MIN(len, GCM_BLOCK_SIZE - s->aad_len);
     memcpy(s->aad + s->aad_len, aad, take);
@@ -593,6 +595,8 @@ srtp_nettle_install(void)
       if (choice && *choice && g_ascii_strcasecmp(choice, "nettle") != 0)
         g_warning("RTC2SIP_SRTP_CRYPTO=%s is neither nettle nor libsrtp; using nettle", choice);
       outcome = replace_all() ? INSTALL_DONE : INSTALL_FAILED;
+      if (outcome == INSTALL_DONE)
+        g_info("SRTP crypto: nettle (AES-ICM, AES-GCM and HMAC-SHA1 inside libsrtp2)");
     }
     g_once_init_leave(&install_outcome, outcome);
   }
