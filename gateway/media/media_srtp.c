@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "gateway/media/rtp_demux.h"
+#include "gateway/media/srtp_nettle.h"
 
 #define MEDIA_SRTP_ERROR (g_quark_from_static_string("rtc2sip-media-srtp"))
 
@@ -125,6 +126,8 @@ media_srtp_global_init(void)
     srtp_err_status_t st = srtp_init();
     if (st != srtp_err_status_ok)
       g_warning("libsrtp2 failed to initialize (status %d)", (int)st);
+    else
+      srtp_nettle_install();
     g_once_init_leave(&init_result, 1 + (gsize)st);
   }
   return init_result == 1 ? 0 : -EIO;
