@@ -52,7 +52,7 @@ limits_free(limits *l)
 static void
 entry_prune(entry *e, gint64 now_us)
 {
-  while (e->len > 0 && e->ring[e->head] <= now_us - e->window_us) {
+  while (e->len > 0 && now_us - e->ring[e->head] >= e->window_us) {
     e->head = (e->head + 1) % e->cap;
     e->len--;
   }
@@ -205,7 +205,7 @@ limits_next_deadline(const limits *l)
   g_hash_table_iter_init(&it, l->table);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     const entry *e = value;
-    if (e->len > 0 && e->ring[e->head] + e->window_us < best)
+    if (e->len > 0 && e->ring[e->head] < best - e->window_us) /* no overflow */
       best = e->ring[e->head] + e->window_us;
   }
   return best;
