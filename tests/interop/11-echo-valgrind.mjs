@@ -23,13 +23,13 @@ try {
   const page = await browser.newPage();
   await page.goto(gw.url);
   await page.getByRole('button', { name: 'Echo test' }).click();
-  ok(await page.getByText('Connected: you should hear yourself.').waitFor({ timeout: 20000 }).then(() => true, () => false),
+  ok(await page.getByText('Connected: you should hear yourself.').waitFor({ timeout: 45000 }).then(() => true, () => false),
     'an echo call connects with the gateway under valgrind');
   await sleep(2000);
   await page.getByRole('button', { name: 'Hang up' }).click();
   ok(await gw.waitFor(/released: .*; 0 calls active/, 10000), 'the call is released');
   await page.getByRole('button', { name: 'Echo test' }).click();
-  ok(await page.getByText('Connected: you should hear yourself.').waitFor({ timeout: 20000 }).then(() => true, () => false),
+  ok(await page.getByText('Connected: you should hear yourself.').waitFor({ timeout: 45000 }).then(() => true, () => false),
     'a second call connects');
   await sleep(1000);
 } finally {
