@@ -4,12 +4,15 @@ two real baresip phones call each other on loopback, each playing its own tone
 (A 440 Hz, B 1000 Hz), over plain RTP, SDES-SRTP and DTLS-SRTP (with and without
 rtcp-mux), with PCMU, Opus and G722; DTMF, hold/resume, manual answer, rejection,
 and the CALL_CLOSED reasons."""
+import hashlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -163,6 +166,15 @@ def plain_more(a, b):
     mid = tone.read_wav(b.received_wav())
     ok(tone.has_tone(mid, A_HZ, 1.5), f"plain RTP: the recording is readable mid-call ({mid})")
     ok(a.fingerprint() is None, "plain RTP: no DTLS fingerprint without dtls_srtp")
+    # A re-INVITE that keeps sendrecv does not disturb the recording (unlike hold).
+    mark = b.mark()
+    r = a.reinvite()
+    offer = b.wait_event("CALL_REMOTE_SDP", 5, after=mark)
+    n0 = tone.duration(b.received_wav())
+    a.wait_audio(1.0)
+    w = tone.read_wav(b.received_wav())
+    ok(r.get("ok") and offer and tone.has_tone(w, A_HZ, 0.7, start=n0),
+       f"plain RTP: after a sendrecv re-INVITE B still records A's tone ({n0:.1f}s -> {w.seconds():.1f}s)")
 
 
 basic_call("plain RTP", expect_codec="PCMU", rate=8000, more=plain_more)
@@ -303,6 +315,104 @@ def manual():
 
 
 manual()
+
+
+# --- registration with digest auth (a tiny registrar here) -------------------------
+class MiniRegistrar:
+    """UDP registrar on loopback: 401 with an MD5 challenge, then 200 if the
+    digest response is right (403 otherwise). Records (expires, verdict)."""
+
+    def __init__(self, user, password, realm="harness.test"):
+        self.user, self.password, self.realm = user, password, realm
+        self.s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.s.bind(("127.0.0.1", 0))
+        self.s.settimeout(0.2)
+        self.port = self.s.getsockname()[1]
+        self.results = []
+        self.run = True
+        self.t = threading.Thread(target=self.loop, daemon=True)
+        self.t.start()
+
+    @staticmethod
+    def md5(x):
+        return hashlib.md5(x.encode()).hexdigest()
+
+    def loop(self):
+        while self.run:
+            try:
+                data, peer = self.s.recvfrom(65535)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            msg = data.decode(errors="replace")
+            if not msg.startswith("REGISTER "):
+                continue
+            uri = msg.split(" ", 2)[1]
+            hdrs = {}
+            for line in msg.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
+                if ":" in line:
+                    k, v = line.split(":", 1)
+                    hdrs.setdefault(k.strip().lower(), v.strip())
+            head = "".join(f"{k}: {hdrs[k.lower()]}\r\n" for k in ("Via", "From", "Call-ID", "CSeq"))
+            to = hdrs.get("to", "") + ("" if "tag=" in hdrs.get("to", "") else ";tag=reg1")
+            m = re.search(r"expires=(\d+)", hdrs.get("contact", "")) or re.search(r"(\d+)", hdrs.get("expires", ""))
+            expires = int(m.group(1)) if m else 3600
+            auth = hdrs.get("authorization")
+            if not auth:
+                resp = (f"SIP/2.0 401 Unauthorized\r\n{head}To: {to}\r\n"
+                        f'WWW-Authenticate: Digest realm="{self.realm}", nonce="n0nce", algorithm=MD5\r\n'
+                        "Content-Length: 0\r\n\r\n")
+            else:
+                f = dict(re.findall(r'(\w+)="?([^",]*)"?', auth))
+                ha1 = self.md5(f"{self.user}:{self.realm}:{self.password}")
+                ha2 = self.md5(f"REGISTER:{f.get('uri', uri)}")
+                if f.get("qop"):
+                    want = self.md5(f"{ha1}:{f.get('nonce')}:{f.get('nc')}:{f.get('cnonce')}:{f.get('qop')}:{ha2}")
+                else:
+                    want = self.md5(f"{ha1}:{f.get('nonce')}:{ha2}")
+                good = f.get("response") == want and f.get("username") == self.user
+                self.results.append((expires, good))
+                if good:
+                    resp = (f"SIP/2.0 200 OK\r\n{head}To: {to}\r\n"
+                            f"Contact: {hdrs.get('contact', '')}\r\nExpires: {expires}\r\n"
+                            "Content-Length: 0\r\n\r\n")
+                else:
+                    resp = f"SIP/2.0 403 Forbidden\r\n{head}To: {to}\r\nContent-Length: 0\r\n\r\n"
+            self.s.sendto(resp.encode(), peer)
+
+    def close(self):
+        self.run = False
+        self.t.join(2)
+        self.s.close()
+
+
+def registration():
+    failed_before = siplib._failed
+    reg = MiniRegistrar("alice", "s3cret")
+    ua = Baresip("alice", domain=f"127.0.0.1:{reg.port}", register=True, regint=60, password="s3cret")
+    bad = Baresip("mallory", user="alice", domain=f"127.0.0.1:{reg.port}", register=True, regint=60,
+                  password="wrong")
+    try:
+        st = ua.wait_registration(("OK",), 10)
+        ok(st == "OK" and (60, True) in reg.results,
+           f"registration: REGISTER with auth_pass gets through the digest challenge (reginfo {st})",
+           ua.log()[-2000:])
+        st = bad.wait_registration(("ERR",), 10)
+        ok(st == "ERR" and "403 Forbidden" in bad.log(),
+           f"registration: a wrong password leaves the account in ERR after a 403 (reginfo {st})")
+        ua.stop()
+        ok((0, True) in reg.results, f"registration: stop() unregisters (expires 0) {reg.results}")
+    finally:
+        ua.stop()
+        bad.stop()
+        reg.close()
+        if siplib._failed == failed_before:
+            ua.cleanup()
+            bad.cleanup()
+
+
+registration()
 
 elapsed = time.time() - T0
 ok(elapsed < 90, f"the whole suite ran in {elapsed:.1f} s")

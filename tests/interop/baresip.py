@@ -33,8 +33,10 @@ Constructor Baresip(name="ua", **options); options:
                    "srtp-mand" (RTP/SAVP), "srtp-mandf" (RTP/SAVPF), "dtls_srtp"
                    (UDP/TLS/RTP/SAVPF)
     medianat       None or "ice" (loads ice.so)
-    audio_codecs   e.g. "pcmu" or "opus/48000/2,pcmu" (;audio_codecs=); default: all
-                   loaded codecs in the order PCMU, PCMA, opus, G722
+    audio_codecs   ;audio_codecs=, names as baresip registers them: "pcmu", "pcma",
+                   "opus/48000/2", "g722/16000/1" (a bare "g722" means g722/8000/1
+                   and is not found; start() raises on an unknown codec). Default:
+                   all loaded codecs, offered as PCMU, PCMA, opus, G722
     rtcp_mux       False (default, baresip's own default) or True
     tone_hz        frequency of the microphone tone (default 440); 0 for silence
     tone_seconds   length of the tone file (default 120; baresip hangs the call up
@@ -50,6 +52,9 @@ Attributes: .dir (config folder), .snd_dir (recordings), .sip_port, .ctrl_port,
     .events (every ctrl_tcp event as a dict, in arrival order), .proc.
 
 Control (each returns the ctrl_tcp response dict {"ok": bool, "data": str, ...}):
+    registration_state()  "OK" | "ERR" | "zzz" from /reginfo
+    wait_registration(states=("OK",), timeout=10)   poll it (the first REGISTER's
+                     events can precede the ctrl_tcp connection)
     dial(uri)        /dial: the call starts; watch CALL_RINGING, CALL_ESTABLISHED,
                      CALL_CLOSED
     answer()         /accept the incoming call (answermode=manual)
@@ -63,8 +68,9 @@ Control (each returns the ctrl_tcp response dict {"ok": bool, "data": str, ...})
 
 Events (ctrl_tcp "event" messages: {"type", "class", "accountaor", "direction",
     "peeruri", "id", "param", ...}); types seen with 1.0.0: CALL_INCOMING,
-    CALL_RINGING, CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (param: reason such
-    as "Connection reset by peer" or "486 Busy Here"), CALL_LOCAL_SDP /
+    CALL_RINGING, CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (param: the reason:
+    "Connection reset by user" on the side that hung up, "Connection reset by
+    peer" on the other, "486 Rejected" for a caller whose call was refused), CALL_LOCAL_SDP /
     CALL_REMOTE_SDP (param offer|answer), CALL_MENC (param "0,audio,RTP" when
     DTLS-SRTP keys are in place), CALL_RTPESTAB, CALL_RTCP, CALL_DTMF_START (param
     digit), CALL_DTMF_END, REGISTERING, REGISTER_OK, REGISTER_FAIL, UNREGISTERING.
@@ -85,6 +91,20 @@ Audio:
         Frames are written only while packets arrive, so silence on the wire
         (hold) is missing from the file rather than recorded as zeros.
     recordings()     all recordings, oldest first
+    audio_stats()    {"rx_packets", "tx_packets", "dir", "rx_pipeline", "tx_pipeline",
+                     "menc", "secure"} from /audio_debug (None without a call)
+    wait_rx_packets(n, timeout=5)   wait for N more received RTP packets
+
+    KNOWN BARESIP 1.0.0 QUIRK: a re-INVITE that changes the media direction (hold
+    sent or received: sendonly/recvonly/inactive) restarts the player and drops the
+    decode filter chain for the rest of the call, so received_wav() stops growing
+    at the hold and never resumes (the rx pipeline in audio_stats() loses
+    "sndfile"). Audio after a resume is still flowing: prove it with
+    wait_rx_packets() / audio_stats(), or with the peer's recording. A re-INVITE
+    that stays sendrecv (reinvite(), session refresh) keeps the recording going.
+    Also: 1.0.0's hold stops sending on the holding side too (no RTP either way).
+    Recordings are named by the second the call's audio started: two calls of
+    one instance within the same second share (overwrite) a file.
 
 Inspection:
     log()            baresip's stdout+stderr so far (with -s: the SIP trace)
@@ -437,6 +457,23 @@ class Baresip:
     def callstat(self):
         r = self.command("callstat")
         return r.get("data", "") if r.get("ok") else ""
+
+    def registration_state(self):
+        """"OK", "ERR" or "zzz" (no registration) for this instance's account, from
+        /reginfo; None if unknown. (REGISTER_OK/REGISTER_FAIL events of the first
+        REGISTER can come before the ctrl_tcp connection exists: poll this instead.)"""
+        r = self.command("reginfo")
+        m = re.search(r"sip:\S+\s+(?:\x1b\[[0-9;]*m)?(\w+)", r.get("data", "")) if r.get("ok") else None
+        return m.group(1) if m else None
+
+    def wait_registration(self, states=("OK",), timeout=10):
+        """Poll /reginfo until the state is one of STATES; the state seen last."""
+        end = time.time() + timeout
+        st = self.registration_state()
+        while st not in states and time.time() < end:
+            time.sleep(0.1)
+            st = self.registration_state()
+        return st
 
     def audio_debug(self):
         """/audio_debug text of the current call ("" without a call)."""
