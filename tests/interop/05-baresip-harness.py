@@ -220,6 +220,22 @@ def mux_more(a, b):
 basic_call("DTLS-SRTP with rtcp-mux", {"mediaenc": "dtls_srtp", "rtcp_mux": True},
            {"mediaenc": "dtls_srtp", "rtcp_mux": True}, secure=True, more=mux_more)
 
+
+def ice_more(a, b):
+    inv = [t for d, t in a.sip_messages() if d == "tx" and t.startswith("INVITE ")]
+    # baresip 1.0.0 gathers host candidates on every interface except loopback
+    # (net_interface does not limit them) and puts the first one in c=.
+    cands = re.findall(r"a=candidate:\S+ 1 UDP \d+ (\S+) \d+ typ host", inv[0] if inv else "")
+    ok(inv and "a=ice-ufrag:" in inv[0] and "a=ice-pwd:" in inv[0],
+       f"ICE: A's offer carries ice-ufrag/ice-pwd (host candidates {cands})")
+
+
+if os.path.exists(os.path.join(baresip.MODULE_PATH, "ice.so")):
+    basic_call("ICE + DTLS-SRTP", {"mediaenc": "dtls_srtp", "medianat": "ice"},
+               {"mediaenc": "dtls_srtp", "medianat": "ice"}, secure=True, more=ice_more)
+else:
+    skip("ice.so missing")
+
 # --- other codecs -----------------------------------------------------------------
 if os.path.exists(os.path.join(baresip.MODULE_PATH, "opus.so")):
     basic_call("Opus", {"audio_codecs": "opus/48000/2"}, {"audio_codecs": "opus/48000/2"},

@@ -32,7 +32,10 @@ Constructor Baresip(name="ua", **options); options:
     mediaenc       None (plain RTP/AVP), "srtp" (SDES best effort, RTP/AVP),
                    "srtp-mand" (RTP/SAVP), "srtp-mandf" (RTP/SAVPF), "dtls_srtp"
                    (UDP/TLS/RTP/SAVPF)
-    medianat       None or "ice" (loads ice.so)
+    medianat       None or "ice" (loads ice.so). NOTE: with ICE, baresip 1.0.0 gathers
+                   host candidates on every non-loopback interface (net_interface
+                   does not limit them) and puts the first in c=: media then uses
+                   the machine's LAN address, not 127.0.0.1
     audio_codecs   ;audio_codecs=, names as baresip registers them: "pcmu", "pcma",
                    "opus/48000/2", "g722/16000/1" (a bare "g722" means g722/8000/1
                    and is not found; start() raises on an unknown codec). Default:
