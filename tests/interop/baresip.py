@@ -3,7 +3,10 @@
 Each Baresip() is one baresip process with its own config folder (-f DIR), SIP on
 127.0.0.1:.sip_port (baresip also opens TLS on .sip_port+1), controlled over
 ctrl_tcp (netstring-framed JSON) on 127.0.0.1:.ctrl_port. It plays a tone WAV as
-its microphone (aufile) and records what it sends and receives (sndfile).
+its microphone (aufile, 48 kHz file, resampled by baresip to the codec's rate) and
+records what it sends and receives (sndfile). The player is "aubridge,play-NAME":
+no sound card, nothing ever pulls it (aubridge only runs a device that also has
+a source of the same name), and sndfile records decoded audio as packets arrive.
 
     from baresip import Baresip
     import tone
@@ -55,9 +58,6 @@ Attributes: .dir (config folder), .snd_dir (recordings), .sip_port, .ctrl_port,
     .events (every ctrl_tcp event as a dict, in arrival order), .proc.
 
 Control (each returns the ctrl_tcp response dict {"ok": bool, "data": str, ...}):
-    registration_state()  "OK" | "ERR" | "zzz" from /reginfo
-    wait_registration(states=("OK",), timeout=10)   poll it (the first REGISTER's
-                     events can precede the ctrl_tcp connection)
     dial(uri)        /dial: the call starts; watch CALL_RINGING, CALL_ESTABLISHED,
                      CALL_CLOSED
     answer()         /accept the incoming call (answermode=manual)
@@ -68,14 +68,21 @@ Control (each returns the ctrl_tcp response dict {"ok": bool, "data": str, ...})
     reinvite()       /reinvite
     callstat()       /callstat text: SDP attributes, formats, fingerprints
     command(name, params=None, timeout=5)   any menu command by its long name
+                     (the list: command("help"); 1.0.0 has no ctrl_tcp command for
+                     the DTLS fingerprint, hence fingerprint() below)
+
+Registration:
+    registration_state()  "OK" | "ERR" | "zzz" (not registering) from /reginfo
+    wait_registration(states=("OK",), timeout=10)   poll it; the first REGISTER's
+                     REGISTER_OK/FAIL events can precede the ctrl_tcp connection
 
 Events (ctrl_tcp "event" messages: {"type", "class", "accountaor", "direction",
     "peeruri", "id", "param", ...}); types seen with 1.0.0: CALL_INCOMING,
     CALL_RINGING, CALL_PROGRESS, CALL_ESTABLISHED, CALL_CLOSED (param: the reason:
     "Connection reset by user" on the side that hung up, "Connection reset by
     peer" on the other, "486 Rejected" for a caller whose call was refused), CALL_LOCAL_SDP /
-    CALL_REMOTE_SDP (param offer|answer), CALL_MENC (param "0,audio,RTP" when
-    DTLS-SRTP keys are in place), CALL_RTPESTAB, CALL_RTCP, CALL_DTMF_START (param
+    CALL_REMOTE_SDP (param offer|answer), CALL_MENC (param "0,audio,RTP" or
+    "0,audio,RTCP": one per DTLS-SRTP session keyed; SDES has none), CALL_RTPESTAB, CALL_RTCP, CALL_DTMF_START (param
     digit), CALL_DTMF_END, REGISTERING, REGISTER_OK, REGISTER_FAIL, UNREGISTERING.
     wait_event(type, timeout=10, pred=None, after=None)
         the first not-yet-returned event of TYPE (and matching PRED(event)); each
@@ -117,9 +124,15 @@ Inspection:
                      else from the last SDP this instance sent; None if neither
     remote_fingerprint()  the peer's, from /callstat during a call
     uri(user=None)   "sip:USER@127.0.0.1:SIP_PORT", to dial this instance directly
-    alive(), stop()  stop() sends /quit, then terminates; returns the exit status
+    alive(), stop()  stop() sends /quit (which hangs up and unregisters), then
+                     terminates; returns the exit status. Also a context manager:
+                     "with Baresip(...) as b:" stops it at the end.
     cleanup()        remove the config folder (call after stop)
+
+Tone WAVs (48 kHz, one per frequency and length) are shared by all instances of
+the process, in a temp folder removed at exit.
 """
+import atexit
 import glob
 import json
 import os
@@ -185,8 +198,23 @@ def free_port(span=2, udp=True):
     raise RuntimeError("no free port")
 
 
+_tone_dir = None
+
+
+def _shared_tone(hz, seconds):
+    """One 48 kHz tone WAV per (HZ, SECONDS) for the whole process, removed at exit."""
+    global _tone_dir
+    if _tone_dir is None:
+        _tone_dir = tempfile.mkdtemp(prefix="baresip-tones-")
+        atexit.register(shutil.rmtree, _tone_dir, True)
+    path = os.path.join(_tone_dir, f"tone-{hz}-{seconds}.wav")
+    if not os.path.exists(path):
+        tone.make_tone_wav(path + ".tmp", hz, seconds, 48000)
+        os.replace(path + ".tmp", path)
+    return path
+
+
 class Baresip:
-    _wav_cache = {}
 
     def __init__(self, name="ua", user=None, domain="127.0.0.1", transport=None,
                  register=False, regint=600, password=None, auth_user=None, outbound=None,
@@ -216,8 +244,7 @@ class Baresip:
         self.log_path = os.path.join(self.dir, "baresip.log")
 
         if tone_wav is None:
-            tone_wav = os.path.join(self.dir, f"tone-{tone_hz}.wav")
-            tone.make_tone_wav(tone_wav, tone_hz, tone_seconds, 48000)
+            tone_wav = _shared_tone(tone_hz, tone_seconds)
         self.tone_wav = tone_wav
 
         mods = ["g711.so", "opus.so", "g722.so", "srtp.so", "dtls_srtp.so", "aufile.so",
@@ -332,6 +359,13 @@ class Baresip:
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
 
     def stop(self, timeout=5):
         """Quit baresip (hanging up its calls); the exit status."""
