@@ -576,3 +576,18 @@ call_describe(const call *c, JsonBuilder *b)
   }
   json_builder_end_object(b);
 }
+
+void
+call_check_media_timeout(call *c, gint64 now_us, gint64 timeout_us)
+{
+  if (c->state < CALL_STATE_ANSWERED || c->state == CALL_STATE_ENDED)
+    return;
+  gint64 last = MAX(c->started_us, MAX(c->browser_stats.last_in_us, c->sip_stats.last_in_us));
+  if (now_us - last < timeout_us)
+    return;
+  g_autofree char *reason = g_strdup_printf("no media from either side for %" G_GINT64_FORMAT " s",
+                                            timeout_us / G_USEC_PER_SEC);
+  c->gw->counters.calls_failed++;
+  gateway_count(c->gw->counters.failures_by_reason, "rtp_timeout");
+  call_end(c, reason, 0, TRUE);
+}

@@ -62,5 +62,8 @@ const char *call_name(const call *c);
 guint64 call_serial(const call *c);
 /* The latest packet counters of the browser leg (refreshed every second). */
 gboolean call_get_stats(const call *c, media_leg_stats *out);
+/* Ends the call when no media packet arrived from either side for TIMEOUT
+ * (microseconds) by NOW ([media] rtp-timeout). */
+void call_check_media_timeout(call *c, gint64 now_us, gint64 timeout_us);
 /* Asks the worker for fresh counters (they arrive within a moment). */
 void call_refresh_stats(call *c);

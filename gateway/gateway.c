@@ -129,8 +129,12 @@ on_stats_timer(gpointer data)
 {
   gateway *gw = data;
   g_autoptr(GPtrArray) calls = gateway_table_values(gw->calls);
-  for (guint i = 0; i < calls->len; i++)
+  guint64 timeout_s = config_get_uint(gw->cfg, "media", "rtp-timeout");
+  for (guint i = 0; i < calls->len; i++) {
     call_refresh_stats(calls->pdata[i]);
+    if (timeout_s)
+      call_check_media_timeout(calls->pdata[i], g_get_monotonic_time(), (gint64)timeout_s * G_USEC_PER_SEC);
+  }
   return G_SOURCE_CONTINUE;
 }
 

@@ -265,3 +265,41 @@ def options_ok(gw, transport="udp"):
         r = t.recv(2)
         t.close()
     return status_of(r) == 200
+
+
+class Page:
+    """A Chromium page driven through pagedriver.mjs (see there)."""
+
+    def __init__(self, url, wav=None):
+        here = os.path.dirname(os.path.abspath(__file__))
+        self.proc = subprocess.Popen(["node", os.path.join(here, "pagedriver.mjs")], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
+        self.cmd({"cmd": "open", "url": url, "wav": wav}, timeout=60)
+
+    def cmd(self, obj, timeout=30):
+        import json
+        self.proc.stdin.write(json.dumps(obj) + "\n")
+        self.proc.stdin.flush()
+        r, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not r:
+            raise RuntimeError(f"page driver: no answer to {obj.get('cmd')}")
+        res = json.loads(self.proc.stdout.readline())
+        if not res.get("ok"):
+            raise RuntimeError(f"page driver: {res.get('error')}")
+        return res.get("result")
+
+    def js(self, expr, timeout=30):
+        return self.cmd({"cmd": "eval", "js": expr}, timeout)
+
+    def wait(self, pred, ms=10000):
+        return self.cmd({"cmd": "wait", "pred": pred, "ms": ms}, timeout=ms / 1000 + 10)
+
+    def quit(self):
+        try:
+            self.cmd({"cmd": "quit"}, timeout=20)
+        except Exception:
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
