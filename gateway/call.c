@@ -73,6 +73,10 @@ call_alloc(browser_conn *conn, const char *name, call_kind kind)
   m->ice = gw->ice;
   m->browser_ssrc = c->ssrc;
   m->echo = kind == CALL_ECHO;
+  /* Every DTLS session pair gets its own number in trace names. */
+  static guint trace_counter;
+  m->trace_browser = trace_counter++;
+  m->trace_sip = trace_counter++;
   m->remote_candidates = g_ptr_array_new_with_free_func(g_free);
   c->media = m;
   return c;
@@ -304,12 +308,23 @@ call_send_security(call *c)
     if (!c->sip_keying)
       return; /* sent once the SIP leg is keyed too */
     gboolean sdes = !strcmp(c->sip_keying, "sdes");
-    sec.sip_leg.keying = sdes ? BROWSER_KEYING_SDES : BROWSER_KEYING_NONE;
+    gboolean dtls = !strcmp(c->sip_keying, "dtls-srtp");
+    if (dtls && !c->sip_secured)
+      return; /* sent once the phone's certificate was checked */
+    sec.sip_leg.keying = sdes ? BROWSER_KEYING_SDES : dtls ? BROWSER_KEYING_DTLS_SRTP : BROWSER_KEYING_NONE;
     sec.sip_leg.suite = sdes ? c->sip_suite : NULL;
+    if (dtls) {
+      sec.sip_leg.profile = c->sip_profile;
+      sec.sip_leg.dtls_role = c->sip_dtls_role == DTLS_ROLE_CLIENT ? BROWSER_DTLS_ROLE_CLIENT
+                                                                   : BROWSER_DTLS_ROLE_SERVER;
+      sec.sip_leg.local_fingerprint = c->sip_local_fingerprint;
+      sec.sip_leg.remote_fingerprint = c->sip_remote_fingerprint;
+    }
     sec.sip_leg.signalling = !g_strcmp0(c->sip_transport, "tls") ? BROWSER_SIGNALLING_TLS
                            : !g_strcmp0(c->sip_transport, "tcp") ? BROWSER_SIGNALLING_TCP
                                                                   : BROWSER_SIGNALLING_UDP;
-    sec.sip_leg.verified = BROWSER_VERIFIED_UNKNOWN;
+    sec.sip_leg.verified = dtls ? (c->sip_remote_fingerprint ? BROWSER_VERIFIED_YES : BROWSER_VERIFIED_NO)
+                                : BROWSER_VERIFIED_UNKNOWN;
   }
   sec.end_to_end = FALSE;
   browser_session_send_security(c->conn->session, c->name, &sec);
@@ -369,6 +384,21 @@ call_on_media_event(gateway *gw, call_media_event *e)
       }
     }
     break;
+  case CALL_MEDIA_SIP_SECURED:
+    c->sip_secured = TRUE;
+    g_free(c->sip_profile);
+    c->sip_profile = g_strdup(e->profile);
+    g_free(c->sip_remote_fingerprint);
+    c->sip_remote_fingerprint = g_strdup(e->remote_fingerprint);
+    gw->counters.dtls_handshakes++;
+    gw->counters.dtls_seconds_sum += e->dtls_duration_us / 1e6;
+    for (guint i = 0; i < GATEWAY_DTLS_BUCKETS; i++)
+      if (e->dtls_duration_us / 1e6 <= gateway_dtls_bucket_bounds[i])
+        gw->counters.dtls_buckets[i]++;
+    g_message("call %s: SIP leg dtls-srtp %s, gateway is DTLS %s, phone %s verified", c->name, c->sip_profile,
+              c->sip_dtls_role == DTLS_ROLE_CLIENT ? "client" : "server", c->sip_remote_fingerprint);
+    call_send_security(c);
+    break;
   case CALL_MEDIA_DTMF:
     g_message("call %s: DTMF %c from the SIP side", c->name, e->digit);
     if (c->conn) {
@@ -378,8 +408,17 @@ call_on_media_event(gateway *gw, call_media_event *e)
     break;
   case CALL_MEDIA_FAILED: {
     gboolean mismatch = e->reason && strstr(e->reason, "fingerprint mismatch");
+    gboolean sip_side = e->reason && g_str_has_prefix(e->reason, "SIP leg:");
     if (mismatch)
       gw->counters.fingerprint_mismatches++;
+    if (mismatch && sip_side) {
+      gw->counters.calls_failed++;
+      gateway_count(gw->counters.failures_by_reason, "fingerprint_mismatch");
+      c->sip_end_reason = "SIP;cause=488;text=\"fingerprint mismatch on the SIP leg\"";
+      call_end(c, "fingerprint mismatch on the SIP leg: the phone's DTLS certificate does not match the "
+                  "fingerprint in its SDP", 0, TRUE);
+      break;
+    }
     gw->counters.calls_failed++;
     gateway_count(gw->counters.failures_by_reason,
                   mismatch ? "fingerprint_mismatch"
@@ -567,8 +606,19 @@ call_describe(const call *c, JsonBuilder *b)
     add_string(b, "keying", c->sip_keying);
     add_string(b, "suite", c->sip_suite);
     add_string(b, "signalling", c->sip_transport);
+    gboolean dtls = !g_strcmp0(c->sip_keying, "dtls-srtp");
+    if (dtls) {
+      add_string(b, "dtls_state", c->sip_secured ? "connected" : "handshaking");
+      add_string(b, "dtls_role", c->sip_dtls_role == DTLS_ROLE_CLIENT ? "client" : "server");
+      add_string(b, "profile", c->sip_profile);
+      add_string(b, "local_fingerprint", c->sip_local_fingerprint);
+      add_string(b, "remote_fingerprint", c->sip_remote_fingerprint);
+    }
     json_builder_set_member_name(b, "verified");
-    json_builder_add_null_value(b);
+    if (dtls && c->sip_secured)
+      json_builder_add_boolean_value(b, c->sip_remote_fingerprint != NULL);
+    else
+      json_builder_add_null_value(b);
     g_autofree char *local = c->sip_address ? g_strdup_printf("%s:%u", c->sip_address, c->sip_port) : NULL;
     add_string(b, "local_rtp", local);
     describe_stats(&c->sip_stats, b);

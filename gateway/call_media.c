@@ -127,7 +127,14 @@ on_sip_event(media_leg *leg, const media_leg_event *ev, gpointer user_data)
 {
   call_media *m = user_data;
   call_media_event *e;
-  if (ev->type == MEDIA_LEG_EVENT_DTMF) {
+  if (ev->type == MEDIA_LEG_EVENT_SECURED) {
+    dtls_srtp_session *dtls = media_leg_dtls(leg);
+    e = event_new(m, CALL_MEDIA_SIP_SECURED);
+    e->profile = g_strdup(srtp_profile_name(dtls_srtp_session_keys(dtls)->profile));
+    const fingerprint *fp = dtls_srtp_session_remote_fingerprint(dtls);
+    e->remote_fingerprint = fp ? fingerprint_to_string(fp) : NULL;
+    e->dtls_duration_us = media_leg_dtls_duration_us(leg);
+  } else if (ev->type == MEDIA_LEG_EVENT_DTMF) {
     e = event_new(m, CALL_MEDIA_DTMF);
     e->digit = ev->digit;
   } else if (ev->type == MEDIA_LEG_EVENT_FAILED) {
@@ -172,7 +179,7 @@ do_create(gpointer data)
 {
   call_media *m = data;
   g_autoptr(GError) error = NULL;
-  g_autofree char *trace_name = g_strdup_printf("DTLS.SRTP.%" G_GUINT64_FORMAT, m->serial);
+  g_autofree char *trace_name = g_strdup_printf("DTLS.SRTP.%u", m->trace_browser);
 
   media_leg_ice_config cfg = {
     .common = {
@@ -253,6 +260,8 @@ media_cmd_free(media_cmd *c)
   call_media_unref(c->media);
   g_free(c->text);
   g_free(c->sip.host);
+  if (c->sip.dtls_fingerprints)
+    g_array_unref(c->sip.dtls_fingerprints);
   memset(&c->sip, 0, sizeof c->sip); /* keys */
   g_free(c);
 }
@@ -329,7 +338,7 @@ do_browser_remote(gpointer data)
   if (m->dtls.fingerprints)
     g_array_unref(m->dtls.fingerprints);
   m->dtls.fingerprints = g_steal_pointer(&c->fingerprints);
-  g_autofree char *trace_name = g_strdup_printf("DTLS.SRTP.%" G_GUINT64_FORMAT, m->serial);
+  g_autofree char *trace_name = g_strdup_printf("DTLS.SRTP.%u", m->trace_browser);
   media_leg_dtls_config d = dtls_config(m, trace_name);
   g_autoptr(GError) error = NULL;
   if (!media_leg_configure_dtls(m->browser, &d, &error)) {
@@ -381,6 +390,26 @@ do_sip_configure(gpointer data)
       return G_SOURCE_REMOVE;
     }
   }
+  if (s->dtls) {
+    g_autofree char *srtp_name = g_strdup_printf("DTLS.SRTP.%u", m->trace_sip);
+    g_autofree char *srtcp_name = g_strdup_printf("DTLS.SRTCP.%u", m->trace_sip);
+    media_leg_dtls_config d = {
+      .identity = m->identity,
+      .role = s->dtls_role,
+      .remote_fingerprints = (const fingerprint *)s->dtls_fingerprints->data,
+      .n_remote_fingerprints = s->dtls_fingerprints->len,
+      .trace_name = srtp_name,
+      .rtcp_session = !s->rtcp_mux,
+      .rtcp_trace_name = srtcp_name,
+    };
+    g_autoptr(GError) error = NULL;
+    if (!media_leg_configure_dtls(m->sip, &d, &error)) {
+      call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
+      e->reason = g_strdup_printf("SIP leg: DTLS could not be set up: %s", error->message);
+      post(e);
+      return G_SOURCE_REMOVE;
+    }
+  }
   media_leg_set_relay(m->sip, &s->to_sip, s->sip_ssrc, s->clock_rate);
   media_leg_set_relay(m->browser, &s->to_browser, m->browser_ssrc, s->clock_rate);
   media_leg_set_dtmf(m->sip, s->te_from_sip, s->te_to_sip, s->clock_rate == 48000 ? 48000 : 8000);
@@ -414,6 +443,7 @@ call_media_sip_update(call_media *m, const call_sip_media *sip)
   media_cmd *c = media_cmd_new(m);
   c->sip = *sip;
   c->sip.host = g_strdup(sip->host);
+  c->sip.dtls_fingerprints = NULL; /* an update keeps the DTLS session */
   media_worker_invoke(m->worker, do_sip_update, c, (GDestroyNotify)media_cmd_free);
 }
 
@@ -423,6 +453,8 @@ call_media_sip_configure(call_media *m, const call_sip_media *sip)
   media_cmd *c = media_cmd_new(m);
   c->sip = *sip;
   c->sip.host = g_strdup(sip->host);
+  if (sip->dtls_fingerprints)
+    c->sip.dtls_fingerprints = g_array_ref(sip->dtls_fingerprints);
   media_worker_invoke(m->worker, do_sip_configure, c, (GDestroyNotify)media_cmd_free);
 }
 

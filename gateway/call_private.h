@@ -34,6 +34,7 @@ typedef struct {
   gateway_ice_settings ice;      /* borrowed from the gateway, which outlives the workers */
   guint32 browser_ssrc;          /* the gateway's SSRC toward the browser */
   gboolean echo;
+  guint trace_browser, trace_sip; /* the legs' numbers in DTLS trace names */
   gboolean with_sip;             /* create a SIP (RTP) leg too */
   char *sip_bind;                /* its local address */
   guint16 sip_port_min, sip_port_max;
@@ -53,6 +54,9 @@ typedef struct {
   guint32 sip_ssrc;              /* the gateway's SSRC toward the phone */
   int te_from_sip, te_to_sip;    /* telephone-event PTs, -1: none */
   int te_from_browser;           /* the browser's own telephone-event PT: dropped, we resend */
+  gboolean dtls;                 /* DTLS-SRTP keys the SIP leg */
+  dtls_role dtls_role;
+  GArray *dtls_fingerprints;     /* of fingerprint, the phone's; owned by whoever holds this */
 } call_sip_media;
 
 call_media *call_media_ref(call_media *m);
@@ -84,6 +88,7 @@ typedef enum {
   CALL_MEDIA_FLOWING,     /* the first RTP packet from the browser */
   CALL_MEDIA_FAILED,      /* reason */
   CALL_MEDIA_DTMF,        /* digit, from the SIP leg */
+  CALL_MEDIA_SIP_SECURED, /* the SIP leg's DTLS-SRTP: profile, dtls_role, remote_fingerprint */
   CALL_MEDIA_RELEASED,    /* the legs are gone; stats final */
   CALL_MEDIA_STATS,       /* stats, on request */
 } call_media_event_type;
@@ -146,7 +151,12 @@ struct call {
   GArray *sip_codecs;        /* outbound: of sdp_codec offered to SIP */
   GPtrArray *crypto_offered; /* outbound: our a=crypto values (char*); secrets */
   sdes_crypto_attr *crypto_attrs; /* outbound: their keys, n = crypto_offered->len */
-  char *sip_keying;          /* "sdes", "none" */
+  char *sip_keying;          /* "sdes", "dtls-srtp", "none" */
+  char *sip_profile, *sip_remote_fingerprint, *sip_local_fingerprint;
+  dtls_role sip_dtls_role;
+  gboolean sip_secured;
+  const char *sip_end_reason;  /* Reason header of our BYE, static */
+  guint offer_variant;         /* outbound: which offer shape (see call_sip.c) */
   char *sip_suite;           /* SDES suite */
   const char *sip_transport; /* "udp", "tcp", "tls" */
   gboolean sip_answered;     /* 2xx (outbound) or accept (inbound) */

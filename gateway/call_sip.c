@@ -14,6 +14,25 @@
 
 /* ---- shared ---------------------------------------------------------------- */
 
+/* Wipes and frees the SDES keys of our offer. */
+static void
+wipe_offer_keys(call *c)
+{
+  if (c->crypto_offered) {
+    for (guint i = 0; i < c->crypto_offered->len; i++) {
+      char *s = c->crypto_offered->pdata[i];
+      memset(s, 0, strlen(s));
+    }
+    g_ptr_array_unref(c->crypto_offered);
+    c->crypto_offered = NULL;
+  }
+  if (c->crypto_attrs) {
+    memset(c->crypto_attrs, 0, sizeof(sdes_crypto_attr) * SDES_MAX_OFFER);
+    g_free(c->crypto_attrs);
+    c->crypto_attrs = NULL;
+  }
+}
+
 void
 call_sip_free(call *c)
 {
@@ -25,27 +44,19 @@ call_sip_free(call *c)
     sdp_session_free(c->sip_answer);
   if (c->sip_codecs)
     g_array_unref(c->sip_codecs);
-  if (c->crypto_offered) {
-    for (guint i = 0; i < c->crypto_offered->len; i++) {
-      char *s = c->crypto_offered->pdata[i];
-      memset(s, 0, strlen(s));
-    }
-    g_ptr_array_unref(c->crypto_offered);
-  }
-  if (c->crypto_attrs) {
-    memset(c->crypto_attrs, 0, sizeof(sdes_crypto_attr) * SDES_MAX_OFFER);
-    g_free(c->crypto_attrs);
-  }
+  wipe_offer_keys(c);
   g_free(c->sip_address);
   g_free(c->sip_keying);
   g_free(c->sip_suite);
   g_free(c->trunk);
   g_free(c->pending_route_uri);
   g_free(c->pending_from_domain);
+  g_free(c->sip_profile);
+  g_free(c->sip_remote_fingerprint);
+  g_free(c->sip_local_fingerprint);
 }
 
-/* The key-exchange list of a trunk (or [sip]); DTLS-SRTP toward SIP is not
- * carried yet, so it is left out of offers and of the incoming choice. */
+/* The key-exchange list of a trunk (or [sip]). */
 static void
 load_policy(const gateway *gw, const char *trunk, sdp_sip_kx_policy *policy)
 {
@@ -57,13 +68,8 @@ load_policy(const gateway *gw, const char *trunk, sdp_sip_kx_policy *policy)
   sdp_sip_kx_policy parsed;
   if (sdp_sip_kx_policy_parse(text, &parsed, &reason) < 0)
     parsed = *sdp_sip_kx_policy_default();
-  policy->n = 0;
+  *policy = parsed;
   policy->crypto_suites = NULL;
-  for (guint i = 0; i < parsed.n; i++)
-    if (parsed.order[i] != SDP_SIP_KX_DTLS_SRTP)
-      policy->order[policy->n++] = parsed.order[i];
-  if (policy->n == 0)
-    policy->order[policy->n++] = SDP_SIP_KX_RTP;
 }
 
 static char **
@@ -238,13 +244,47 @@ call_start_outbound(browser_conn *conn, const char *name, const char *to, const 
   return 0;
 }
 
+/* The key-exchange list for offer number VARIANT of a call: 0 is the whole
+ * policy (every listed mechanism in one m-line); after a 488 the next
+ * offers carry one encrypted mechanism each, in the policy's order, for
+ * phones that refuse best-effort or mixed offers. FALSE: none left. */
+static gboolean
+offer_policy(const gateway *gw, const char *trunk, guint variant, sdp_sip_kx_policy *out)
+{
+  sdp_sip_kx_policy policy;
+  load_policy(gw, trunk, &policy);
+  if (variant == 0) {
+    *out = policy;
+    return TRUE;
+  }
+  guint seen = 0;
+  gboolean single = policy.n == 1;
+  for (guint i = 0; i < policy.n && !single; i++) {
+    if (policy.order[i] == SDP_SIP_KX_RTP)
+      continue;
+    if (++seen == variant) {
+      *out = policy;
+      out->order[0] = policy.order[i];
+      out->n = 1;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 /* The SIP offer, once our RTP port is known; then the INVITE. */
 static void
 send_invite(call *c)
 {
   gateway *gw = c->gw;
   sdp_sip_kx_policy policy;
-  load_policy(gw, c->trunk, &policy);
+  if (!offer_policy(gw, c->trunk, c->offer_variant, &policy)) {
+    call_end(c, "the phone accepted none of the gateway's offers", 488, TRUE);
+    return;
+  }
+  wipe_offer_keys(c);
+  g_clear_pointer(&c->sip_offer, sdp_session_free);
+  g_clear_pointer(&c->sip_local_fingerprint, g_free);
   c->crypto_offered = g_ptr_array_new_with_free_func(g_free);
   c->crypto_attrs = g_new0(sdes_crypto_attr, SDES_MAX_OFFER);
   if (sdp_sip_kx_policy_has(&policy, SDP_SIP_KX_SDES)) {
@@ -272,7 +312,10 @@ send_invite(call *c)
     .policy = &policy,
     .crypto = (const char *const *)c->crypto_offered->pdata,
     .n_crypto = c->crypto_offered->len,
+    .fingerprint = identity_fingerprint(gw->identity),
   };
+  if (sdp_sip_kx_policy_has(&policy, SDP_SIP_KX_DTLS_SRTP))
+    c->sip_local_fingerprint = g_strdup(gw->fingerprint_text);
   const char *reason = NULL;
   c->sip_offer = sdp_sip_offer(&p, &reason);
   if (!c->sip_offer) {
@@ -291,8 +334,12 @@ send_invite(call *c)
 }
 
 /* The phone's answer (in a 183 or the 2xx): key the SIP leg, answer the page. */
+static void send_invite(call *c);
+static gboolean offer_policy(const gateway *gw, const char *trunk, guint variant, sdp_sip_kx_policy *out);
+
+/* FINAL: the answer came in a 2xx (else a 183). */
 static gboolean
-take_sip_answer(call *c, const char *body, gsize len)
+take_sip_answer(call *c, const char *body, gsize len, gboolean final)
 {
   g_autoptr(sdp_session) answer = NULL;
   const char *reason = NULL;
@@ -303,6 +350,22 @@ take_sip_answer(call *c, const char *body, gsize len)
   }
   g_auto(sdp_sip_answer_result) res = { 0 };
   if (sdp_sip_parse_answer(c->sip_offer, answer, &res, &reason) < 0 || !res.accepted || !res.codecs->len) {
+    sdp_sip_kx_policy next;
+    if (c->dialog && offer_policy(c->gw, c->trunk, c->offer_variant + 1, &next)) {
+      /* Some phones answer an offer with a mechanism it did not carry (a
+       * fingerprint to an SDES offer): end that dialog and make the next
+       * offer, as after a 488. */
+      g_message("call %s: unusable answer to offer %u (%s); offering %s alone", c->name, c->offer_variant + 1,
+                reason ? reason : "no common codec", sdp_sip_kx_name(next.order[0]));
+      if (final)
+        sip_ua_bye(c->gw->sip, c->dialog);
+      else
+        sip_ua_cancel(c->gw->sip, c->dialog);
+      c->dialog = 0;
+      c->offer_variant++;
+      send_invite(c);
+      return FALSE;
+    }
     g_autofree char *why = g_strdup_printf("the phone's answer is not usable: %s",
                                            reason ? reason : "no common codec");
     call_end(c, why, 488, TRUE);
@@ -341,6 +404,14 @@ take_sip_answer(call *c, const char *body, gsize len)
     c->sip_keying = g_strdup("sdes");
     g_free(c->sip_suite);
     c->sip_suite = g_strdup(media_srtp_suite_name(theirs.suite));
+  } else if (res.kx == SDP_SIP_KX_DTLS_SRTP) {
+    /* RFC 5763: the answer's setup says who is the DTLS client. */
+    m.dtls = TRUE;
+    m.dtls_role = res.local_setup == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
+    m.dtls_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), res.fingerprints->len);
+    g_array_append_vals(m.dtls_fingerprints, res.fingerprints->data, res.fingerprints->len);
+    c->sip_dtls_role = m.dtls_role;
+    c->sip_keying = g_strdup("dtls-srtp");
   } else {
     c->sip_keying = g_strdup("none");
   }
@@ -370,6 +441,8 @@ take_sip_answer(call *c, const char *body, gsize len)
   call_media_sip_configure(c->media, &m);
   c->sip_media_configured = TRUE;
   g_free(m.host);
+  if (m.dtls_fingerprints)
+    g_array_unref(m.dtls_fingerprints);
   memset(&m, 0, sizeof m);
   c->sip_answer = g_steal_pointer(&answer);
 
@@ -411,7 +484,7 @@ on_invite_response(call *c, const sip_event *ev)
         call_flush_page(c);
       }
       if (has_sdp && !c->sip_media_configured)
-        take_sip_answer(c, ev->msg->body.p, ev->msg->body.len);
+        take_sip_answer(c, ev->msg->body.p, ev->msg->body.len, FALSE);
     }
     return;
   }
@@ -423,7 +496,7 @@ on_invite_response(call *c, const sip_event *ev)
         call_end(c, "the phone answered without SDP", 0, TRUE);
         return;
       }
-      if (!take_sip_answer(c, ev->msg->body.p, ev->msg->body.len))
+      if (!take_sip_answer(c, ev->msg->body.p, ev->msg->body.len, TRUE))
         return;
     }
     c->sip_answered = TRUE;
@@ -431,6 +504,17 @@ on_invite_response(call *c, const sip_event *ev)
     if (c->state < CALL_STATE_ANSWERED)
       c->state = CALL_STATE_ANSWERED;
     g_message("call %s: answered (%u)", c->name, status);
+    return;
+  }
+  sdp_sip_kx_policy next;
+  if (status == 488 && !c->sip_media_configured && c->state != CALL_STATE_ENDED &&
+      offer_policy(c->gw, c->trunk, c->offer_variant + 1, &next)) {
+    /* The phone refused this offer's media: try the next shape. */
+    c->offer_variant++;
+    g_message("call %s: 488 to offer %u; offering %s alone", c->name, c->offer_variant,
+              sdp_sip_kx_name(next.order[0]));
+    c->dialog = 0;
+    send_invite(c);
     return;
   }
   g_autofree char *sentence = g_strdup_printf("%s (%u)", reason_text && *reason_text ? reason_text
@@ -646,9 +730,22 @@ call_accept(call *c, const char *answer_text, browser_error_code *code, char **m
     m.remote_key_len = theirs.keys[0].key_len;
     c->sip_keying = g_strdup("sdes");
     c->sip_suite = g_strdup(media_srtp_suite_name(theirs.suite));
+  } else if (info.kx == SDP_SIP_KX_DTLS_SRTP) {
+    m.dtls = TRUE;
+    m.dtls_role = info.local_setup == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
+    m.dtls_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), info.fingerprints->len);
+    g_array_append_vals(m.dtls_fingerprints, info.fingerprints->data, info.fingerprints->len);
+    c->sip_dtls_role = m.dtls_role;
+    c->sip_keying = g_strdup("dtls-srtp");
   } else {
     c->sip_keying = g_strdup("none");
   }
+  /* Our fingerprint with the hash the phone used (RFC 8122 §5). */
+  fingerprint ours_fp;
+  identity_fingerprint_with(gw->identity, info.kx == SDP_SIP_KX_DTLS_SRTP ? info.offer_hash : FINGERPRINT_HASH_SHA256,
+                            &ours_fp);
+  if (m.dtls)
+    c->sip_local_fingerprint = fingerprint_to_string(&ours_fp);
   sdp_sip_answer_params ap = {
     .session_id = c->serial + (guint64)g_get_real_time(),
     .session_version = 1,
@@ -659,11 +756,14 @@ call_accept(call *c, const char *answer_text, browser_error_code *code, char **m
     .n_codecs = final->len,
     .kx = info.kx,
     .crypto = m.sdes ? crypto : NULL,
+    .fingerprint = m.dtls ? &ours_fp : NULL,
   };
   c->sip_answer = sdp_sip_answer(c->sip_offer, &ap, &reason);
   g_array_unref(final);
   memset(crypto, 0, sizeof crypto);
   if (!c->sip_answer) {
+    if (m.dtls_fingerprints)
+      g_array_unref(m.dtls_fingerprints);
     memset(&m, 0, sizeof m);
     call_end(c, reason, 488, TRUE);
     return 0;
@@ -675,6 +775,8 @@ call_accept(call *c, const char *answer_text, browser_error_code *code, char **m
   m.sip_ssrc = g_random_int() | 1;
   call_media_sip_configure(c->media, &m);
   g_free(m.host);
+  if (m.dtls_fingerprints)
+    g_array_unref(m.dtls_fingerprints);
   memset(&m, 0, sizeof m);
   c->sip_media_configured = TRUE;
 
@@ -793,6 +895,7 @@ on_reinvite(call *c, const sip_event *ev)
     .n_codecs = info.codecs->len,
     .kx = info.kx,
     .crypto = our_crypto,
+    .fingerprint = identity_fingerprint(gw->identity),
   };
   g_autoptr(sdp_session) answer = sdp_sip_answer(offer, &ap, &reason);
   if (!answer) {
@@ -822,7 +925,7 @@ on_reinvite(call *c, const sip_event *ev)
             changes & SDP_SIP_CHANGED_KEYS ? ", new keys" : "");
   if (changes & SDP_SIP_CHANGED_KEYS) {
     g_free(c->sip_keying);
-    c->sip_keying = g_strdup(info.kx == SDP_SIP_KX_SDES ? "sdes" : "none");
+    c->sip_keying = g_strdup(info.kx == SDP_SIP_KX_SDES ? "sdes" : info.kx == SDP_SIP_KX_DTLS_SRTP ? "dtls-srtp" : "none");
     call_send_security(c);
   }
 }
@@ -882,7 +985,7 @@ call_sip_end(call *c, guint sip_status)
   }
   if (c->kind == CALL_OUTBOUND && c->dialog) {
     if (c->sip_answered)
-      sip_ua_bye(gw->sip, c->dialog);
+      sip_ua_bye_reason(gw->sip, c->dialog, c->sip_end_reason);
     else
       sip_ua_cancel(gw->sip, c->dialog);
   } else if (c->kind == CALL_INBOUND) {
@@ -891,7 +994,7 @@ call_sip_end(call *c, guint sip_status)
       sip_ua_respond(gw->sip, c->invite_txn, status, NULL, NULL, NULL, NULL);
       c->invite_txn = 0;
     } else if (c->dialog) {
-      sip_ua_bye(gw->sip, c->dialog);
+      sip_ua_bye_reason(gw->sip, c->dialog, c->sip_end_reason);
     }
   }
   if (gw->sip)

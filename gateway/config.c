@@ -51,10 +51,10 @@ const config_key config_schema[] = {
     "RFC 7675 consent checks: a browser that stops answering ends its call within 30 s." },
   { "media", "threads", CONFIG_UINT, "0", 0, 256, NULL, FALSE,
     "Media worker threads; 0 means one per core." },
-  { "sip", "key-exchange", CONFIG_LIST, "sdes, rtp", 0, 0, "sdes,dtls-srtp,rtp", FALSE,
+  { "sip", "key-exchange", CONFIG_LIST, "sdes, dtls-srtp, rtp", 0, 0, "sdes,dtls-srtp,rtp", FALSE,
     "SRTP key exchange toward SIP, in priority order (reference page rules): offers carry every "
-    "listed encrypted mechanism; incoming offers get the first listed one they support. DTLS-SRTP "
-    "toward SIP is not carried yet and is skipped." },
+    "listed encrypted mechanism; incoming offers get the first listed one they support; without "
+    "rtp, unencrypted offers get 488." },
   { "sip", "sdes-suites", CONFIG_LIST, "AES_CM_128_HMAC_SHA1_80, AES_CM_128_HMAC_SHA1_32", 0, 0,
     "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_192_CM_HMAC_SHA1_80,AES_192_CM_HMAC_SHA1_32,"
     "AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AES_CM_256_HMAC_SHA1_80,AEAD_AES_128_GCM,AEAD_AES_256_GCM",

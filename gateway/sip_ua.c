@@ -618,7 +618,13 @@ sip_ua_cancel(sip_ua *ua, guint dialog)
 void
 sip_ua_bye(sip_ua *ua, guint dialog)
 {
-  sip_stack_bye(ua->stack, g_get_monotonic_time(), dialog);
+  sip_ua_bye_reason(ua, dialog, NULL);
+}
+
+void
+sip_ua_bye_reason(sip_ua *ua, guint dialog, const char *reason)
+{
+  sip_stack_bye_reason(ua->stack, g_get_monotonic_time(), dialog, reason);
   sip_ua_process(ua);
 }
 

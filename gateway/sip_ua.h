@@ -44,6 +44,8 @@ guint sip_ua_respond(sip_ua *ua, guint txn, guint status, const char *reason,
                      const char *const *headers, const char *content_type, const char *body);
 void sip_ua_cancel(sip_ua *ua, guint dialog);
 void sip_ua_bye(sip_ua *ua, guint dialog);
+/* BYE with a Reason header value (RFC 3326), or none when REASON is NULL. */
+void sip_ua_bye_reason(sip_ua *ua, guint dialog, const char *reason);
 void sip_ua_info_dtmf(sip_ua *ua, guint dialog, char digit, guint duration_ms);
 /* The INVITE transaction TXN belongs to call C (its CANCEL reaches C). */
 void sip_ua_bind_transaction(sip_ua *ua, guint txn, call *c);

@@ -42,12 +42,24 @@ media_leg_alloc(const media_leg_common *common, const media_transport_ops *ops)
   return leg;
 }
 
-static void dtls_schedule(media_leg *leg);
+static void dtls_schedule(media_leg *leg, media_component c);
 
-/* Installs fresh SRTP contexts (replacing any). Returns FALSE with ERROR. */
+static dtls_srtp_session *
+session_of(media_leg *leg, media_component c)
+{
+  return c == MEDIA_COMPONENT_RTP ? leg->dtls : leg->dtls_rtcp;
+}
+
+static GSource **
+timer_of(media_leg *leg, media_component c)
+{
+  return c == MEDIA_COMPONENT_RTP ? &leg->dtls_timer : &leg->dtls_rtcp_timer;
+}
+
+/* Fresh SRTP contexts into *IN and *OUT (replacing any). FALSE with ERROR. */
 static gboolean
-install_keys(media_leg *leg, media_srtp_suite suite, const guint8 *local_key, gsize local_len,
-             const guint8 *remote_key, gsize remote_len, GError **error)
+make_contexts(media_srtp **in_out, media_srtp **out_out, media_srtp_suite suite, const guint8 *local_key,
+              gsize local_len, const guint8 *remote_key, gsize remote_len, GError **error)
 {
   g_autoptr(media_srtp) in = media_srtp_new(suite, remote_key, remote_len, FALSE, error);
   if (!in)
@@ -55,42 +67,61 @@ install_keys(media_leg *leg, media_srtp_suite suite, const guint8 *local_key, gs
   g_autoptr(media_srtp) out = media_srtp_new(suite, local_key, local_len, TRUE, error);
   if (!out)
     return FALSE;
-  media_srtp_free(leg->srtp_in);
-  media_srtp_free(leg->srtp_out);
-  leg->srtp_in = g_steal_pointer(&in);
-  leg->srtp_out = g_steal_pointer(&out);
+  media_srtp_free(*in_out);
+  media_srtp_free(*out_out);
+  *in_out = g_steal_pointer(&in);
+  *out_out = g_steal_pointer(&out);
   return TRUE;
 }
 
-/* Sends what the DTLS core queued, handles its events, re-arms its timer. */
-static void
-dtls_flush(media_leg *leg)
+static gboolean
+install_keys(media_leg *leg, media_srtp_suite suite, const guint8 *local_key, gsize local_len,
+             const guint8 *remote_key, gsize remote_len, GError **error)
 {
+  return make_contexts(&leg->srtp_in, &leg->srtp_out, suite, local_key, local_len, remote_key, remote_len,
+                       error);
+}
+
+static void start_session(media_leg *leg, media_component c);
+
+/* Sends what a DTLS core queued, handles its events, re-arms its timer. */
+static void
+dtls_flush(media_leg *leg, media_component c)
+{
+  dtls_srtp_session *dtls = session_of(leg, c);
   guint8 buf[MEDIA_PACKET_ROOM];
   gsize len;
   dtls_srtp_event ev;
 
-  while (dtls_srtp_session_pop_datagram(leg->dtls, buf, sizeof buf, &len))
-    leg->ops->send(leg, MEDIA_COMPONENT_RTP, buf, len);
+  while (dtls_srtp_session_pop_datagram(dtls, buf, sizeof buf, &len))
+    leg->ops->send(leg, c, buf, len);
 
-  while (dtls_srtp_session_poll_event(leg->dtls, &ev)) {
+  while (dtls_srtp_session_poll_event(dtls, &ev)) {
     if (ev.type == DTLS_SRTP_EVENT_CONNECTED) {
-      const dtls_srtp_keys *keys = dtls_srtp_session_keys(leg->dtls);
+      const dtls_srtp_keys *keys = dtls_srtp_session_keys(dtls);
       g_autoptr(GError) error = NULL;
       media_srtp_suite suite;
       if (media_srtp_suite_from_profile(keys->profile, &suite) < 0) {
         media_leg_fail(leg, "DTLS negotiated no SRTP profile");
         return;
       }
-      if (!install_keys(leg, suite, keys->local_key, keys->local_key_len, keys->remote_key,
-                        keys->remote_key_len, &error)) {
+      gboolean keyed = c == MEDIA_COMPONENT_RTP
+        ? install_keys(leg, suite, keys->local_key, keys->local_key_len, keys->remote_key,
+                       keys->remote_key_len, &error)
+        : make_contexts(&leg->srtcp_in, &leg->srtcp_out, suite, keys->local_key, keys->local_key_len,
+                        keys->remote_key, keys->remote_key_len, &error);
+      if (!keyed) {
         g_warning("cannot key SRTP: %s", error->message);
         media_leg_fail(leg, "SRTP could not be keyed");
         return;
       }
-      leg->dtls_connected_us = g_get_monotonic_time();
-      media_leg_event out = { .type = MEDIA_LEG_EVENT_SECURED };
-      media_leg_emit(leg, &out);
+      if (c == MEDIA_COMPONENT_RTP) {
+        leg->dtls_connected_us = g_get_monotonic_time();
+        media_leg_event out = { .type = MEDIA_LEG_EVENT_SECURED };
+        media_leg_emit(leg, &out);
+        if (leg->dtls_rtcp)
+          start_session(leg, MEDIA_COMPONENT_RTCP); /* the reference's "Unpause" */
+      }
     } else if (ev.type == DTLS_SRTP_EVENT_FAILED) {
       media_leg_fail(leg, ev.reason ? ev.reason : "DTLS handshake failed");
       return;
@@ -99,35 +130,59 @@ dtls_flush(media_leg *leg)
       return;
     }
   }
-  dtls_schedule(leg);
+  dtls_schedule(leg, c);
+}
+
+static void
+on_timer(media_leg *leg, media_component c)
+{
+  GSource **t = timer_of(leg, c);
+  g_source_unref(*t);
+  *t = NULL;
+  dtls_srtp_session_tick(session_of(leg, c), g_get_monotonic_time());
+  dtls_flush(leg, c);
 }
 
 static gboolean
 on_dtls_timer(gpointer data)
 {
-  media_leg *leg = data;
-  g_source_unref(leg->dtls_timer);
-  leg->dtls_timer = NULL;
-  dtls_srtp_session_tick(leg->dtls, g_get_monotonic_time());
-  dtls_flush(leg);
+  on_timer(data, MEDIA_COMPONENT_RTP);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_dtls_rtcp_timer(gpointer data)
+{
+  on_timer(data, MEDIA_COMPONENT_RTCP);
   return G_SOURCE_REMOVE;
 }
 
 static void
-dtls_schedule(media_leg *leg)
+dtls_schedule(media_leg *leg, media_component c)
 {
-  gint64 deadline = dtls_srtp_session_next_deadline(leg->dtls);
-  if (leg->dtls_timer) {
-    g_source_destroy(leg->dtls_timer);
-    g_source_unref(leg->dtls_timer);
-    leg->dtls_timer = NULL;
+  GSource **t = timer_of(leg, c);
+  gint64 deadline = dtls_srtp_session_next_deadline(session_of(leg, c));
+  if (*t) {
+    g_source_destroy(*t);
+    g_source_unref(*t);
+    *t = NULL;
   }
   if (deadline < 0)
     return;
   gint64 wait_ms = (deadline - g_get_monotonic_time() + 999) / 1000;
-  leg->dtls_timer = g_timeout_source_new((guint)CLAMP(wait_ms, 0, G_MAXINT));
-  g_source_set_callback(leg->dtls_timer, on_dtls_timer, leg, NULL);
-  g_source_attach(leg->dtls_timer, leg->context);
+  *t = g_timeout_source_new((guint)CLAMP(wait_ms, 0, G_MAXINT));
+  g_source_set_callback(*t, c == MEDIA_COMPONENT_RTP ? on_dtls_timer : on_dtls_rtcp_timer, leg, NULL);
+  g_source_attach(*t, leg->context);
+}
+
+static void
+start_session(media_leg *leg, media_component c)
+{
+  dtls_srtp_session *dtls = session_of(leg, c);
+  if (!dtls || dtls_srtp_session_state(dtls) != DTLS_SRTP_NEW)
+    return;
+  dtls_srtp_session_start(dtls, g_get_monotonic_time());
+  dtls_flush(leg, c);
 }
 
 gboolean
@@ -142,7 +197,15 @@ media_leg_init_dtls(media_leg *leg, const media_leg_dtls_config *config, GError 
     .mtu = 1200,
   };
   leg->dtls = dtls_srtp_session_new(&dc, error);
-  return leg->dtls != NULL;
+  if (!leg->dtls)
+    return FALSE;
+  if (config->rtcp_session) {
+    dc.trace_name = config->rtcp_trace_name;
+    leg->dtls_rtcp = dtls_srtp_session_new(&dc, error);
+    if (!leg->dtls_rtcp)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 void
@@ -152,8 +215,7 @@ media_leg_start_dtls(media_leg *leg)
     return;
   if (!leg->dtls_started_us)
     leg->dtls_started_us = g_get_monotonic_time();
-  dtls_srtp_session_start(leg->dtls, g_get_monotonic_time());
-  dtls_flush(leg);
+  start_session(leg, MEDIA_COMPONENT_RTP);
 }
 
 gboolean
@@ -181,7 +243,12 @@ static void
 send_out(media_leg *to, guint8 *buf, gsize len, gboolean rtcp)
 {
   if (to->srtp_out) {
-    int rc = rtcp ? media_srtp_protect_rtcp(to->srtp_out, buf, &len, MEDIA_PACKET_ROOM)
+    if (rtcp && to->dtls_rtcp && !to->srtcp_out) {
+      to->stats.dropped++; /* the RTCP session is not keyed yet */
+      return;
+    }
+    int rc = rtcp ? media_srtp_protect_rtcp(to->srtcp_out ? to->srtcp_out : to->srtp_out, buf, &len,
+                                            MEDIA_PACKET_ROOM)
                   : media_srtp_protect(to->srtp_out, buf, &len, MEDIA_PACKET_ROOM);
     if (rc < 0) {
       to->stats.srtp_other_fail++;
@@ -259,11 +326,12 @@ media_leg_receive(media_leg *leg, media_component component, const guint8 *data,
   rtp_demux_kind kind = rtp_demux_classify(data, len);
 
   if (kind == RTP_DEMUX_DTLS) {
-    if (leg->dtls && component == MEDIA_COMPONENT_RTP) {
+    dtls_srtp_session *dtls = session_of(leg, component);
+    if (dtls) {
       if (!leg->dtls_started_us)
         leg->dtls_started_us = g_get_monotonic_time();
-      dtls_srtp_session_feed(leg->dtls, g_get_monotonic_time(), data, len);
-      dtls_flush(leg);
+      dtls_srtp_session_feed(dtls, g_get_monotonic_time(), data, len);
+      dtls_flush(leg, component);
     } else {
       leg->stats.dropped++;
     }
@@ -281,7 +349,8 @@ media_leg_receive(media_leg *leg, media_component component, const guint8 *data,
   }
   memcpy(leg->scratch, data, len);
   if (leg->srtp_in) {
-    int rc = rtcp ? media_srtp_unprotect_rtcp(leg->srtp_in, leg->scratch, &len)
+    media_srtp *rtcp_in = component == MEDIA_COMPONENT_RTCP && leg->srtcp_in ? leg->srtcp_in : leg->srtp_in;
+    int rc = rtcp ? media_srtp_unprotect_rtcp(rtcp_in, leg->scratch, &len)
                   : media_srtp_unprotect(leg->srtp_in, leg->scratch, &len);
     if (rc < 0) {
       if (rc == -EBADMSG)
@@ -426,6 +495,10 @@ media_leg_free(media_leg *leg)
     g_source_destroy(leg->dtls_timer);
     g_source_unref(leg->dtls_timer);
   }
+  if (leg->dtls_rtcp_timer) {
+    g_source_destroy(leg->dtls_rtcp_timer);
+    g_source_unref(leg->dtls_rtcp_timer);
+  }
   if (leg->dtmf_timer) {
     g_source_destroy(leg->dtmf_timer);
     g_source_unref(leg->dtmf_timer);
@@ -435,8 +508,11 @@ media_leg_free(media_leg *leg)
   if (leg->ops && leg->ops->free)
     leg->ops->free(leg);
   dtls_srtp_session_free(leg->dtls);
+  dtls_srtp_session_free(leg->dtls_rtcp);
   media_srtp_free(leg->srtp_in);
   media_srtp_free(leg->srtp_out);
+  media_srtp_free(leg->srtcp_in);
+  media_srtp_free(leg->srtcp_out);
   g_free(leg);
 }
 

@@ -53,6 +53,10 @@ typedef struct {
   const fingerprint *remote_fingerprints;
   guint n_remote_fingerprints;
   const char *trace_name;         /* "DTLS.SRTP.<n>" */
+  /* A second session on the RTCP component (SIP legs without rtcp-mux,
+   * RFC 5764 §4.1): it keys SRTCP and starts once the first connected. */
+  gboolean rtcp_session;
+  const char *rtcp_trace_name;    /* "DTLS.SRTCP.<n>" */
 } media_leg_dtls_config;
 
 /* A browser leg: ICE (rtcp-mux) and DTLS-SRTP. */

@@ -18,8 +18,11 @@ struct media_leg {
   GMainContext *context;
   const media_transport_ops *ops;
   gpointer transport;             /* ice_session or media_rtp_transport */
-  dtls_srtp_session *dtls;
+  dtls_srtp_session *dtls;        /* on the RTP component */
+  dtls_srtp_session *dtls_rtcp;   /* on the RTCP component (SIP legs without rtcp-mux) */
+  GSource *dtls_rtcp_timer;
   media_srtp *srtp_in, *srtp_out;
+  media_srtp *srtcp_in, *srtcp_out; /* from dtls_rtcp; NULL: SRTCP uses srtp_in/out */
   media_leg *peer;
   guint32 ssrc;
   GSource *dtls_timer;

@@ -248,5 +248,9 @@ media_leg_set_remote(media_leg *leg, const char *host, guint16 rtp_port, guint16
   t->remote_len[1] = rtcp_len;
   t->rtcp_mux = rtcp_mux;
   t->latched[0] = t->latched[1] = FALSE;
+  if (!leg->transport_up) {
+    leg->transport_up = TRUE;
+    media_leg_start_dtls(leg); /* a DTLS client starts once it knows where to */
+  }
   return 0;
 }

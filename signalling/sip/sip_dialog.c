@@ -676,6 +676,12 @@ sip_stack_cancel(sip_stack *stack, gint64 now_us, guint dialog)
 int
 sip_stack_bye(sip_stack *stack, gint64 now_us, guint dialog)
 {
+  return sip_stack_bye_reason(stack, now_us, dialog, NULL);
+}
+
+int
+sip_stack_bye_reason(sip_stack *stack, gint64 now_us, guint dialog, const char *reason)
+{
   sip_dialog *d = sip_dialog_get(stack, dialog);
   if (!d || d->bye_sent)
     return -ENOENT;
@@ -687,7 +693,18 @@ sip_stack_bye(sip_stack *stack, gint64 now_us, guint dialog)
   d->t2xx_next = d->t2xx_giveup = d->glare_retry_at = SIP_NEVER;
   d->bye_sent = TRUE;
   d->state = SIP_DIALOG_TERMINATED;
-  sip_dialog_send_request(stack, now_us, d, "BYE", NULL, NULL, 0);
+  if (reason) {
+    /* RFC 3326: why the call ends, in the BYE itself. */
+    GString *h = dialog_headers(d, FALSE);
+    sip_write_header(h, "Reason", reason);
+    g_autofree char *auth = sip_auth_lines(stack, &d->auth, "BYE", d->remote_target, NULL, 0);
+    sip_addr to;
+    dialog_dest(d, &to);
+    sip_txn_client_start(stack, now_us, "BYE", d->remote_target, &to, ++d->local_cseq, h, NULL, NULL, 0,
+                         SIP_OWNER_DIALOG, d->id, auth);
+  } else {
+    sip_dialog_send_request(stack, now_us, d, "BYE", NULL, NULL, 0);
+  }
   return 0;
 }
 

@@ -195,6 +195,9 @@ int sip_stack_cancel(sip_stack *stack, gint64 now_us, guint dialog);
  * sip_stack_respond instead (-EINVAL here). The dialog ends with
  * SIP_EVENT_DIALOG_ENDED when the BYE is answered. Returns 0, -ENOENT. */
 int sip_stack_bye(sip_stack *stack, gint64 now_us, guint dialog);
+/* The same with a Reason header (RFC 3326), e.g.
+ * "SIP;cause=488;text=\"fingerprint mismatch on the SIP leg\"". */
+int sip_stack_bye_reason(sip_stack *stack, gint64 now_us, guint dialog, const char *reason);
 /* Re-INVITE with a new offer. -EBUSY while one is pending (either way). */
 int sip_stack_reinvite(sip_stack *stack, gint64 now_us, guint dialog, const char *content_type,
                        const void *body, gsize body_len);
