@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "gateway/media/dtls_private.h"
+#include "gateway/media/dtls_resume.h"
 
 #define DTLS_SRTP_ERROR (g_quark_from_static_string("rtc2sip-dtls"))
 #define DTLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
@@ -213,22 +214,67 @@ update_deadline(dtls_srtp_session *s)
   s->deadline = next;
 }
 
+/* The SRTP profile of the session. GnuTLS 3.7.9 as a server parses no
+ * use_srtp in a resuming ClientHello and sends none in its ServerHello, so
+ * in a resumed session neither side may have one from GnuTLS: then the
+ * original session's profile applies (remembered in the resume data and the
+ * cache entry; RFC 5764 keeps the SRTP parameters with the session). */
+static gboolean
+session_profile(dtls_srtp_session *s, gnutls_srtp_profile_t *profile, gboolean *from_resume)
+{
+  *from_resume = FALSE;
+  if (gnutls_srtp_get_selected_profile(s->tls, profile) == 0)
+    return dtls_resume_profile_ok(*profile);
+  if (gnutls_session_is_resumed(s->tls) && dtls_resume_profile_ok(s->resume_profile)) {
+    *profile = (gnutls_srtp_profile_t)s->resume_profile;
+    *from_resume = TRUE;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+/* RFC 5764 §4.2 key export, as gnutls_srtp_get_keys does it, for a
+ * profile GnuTLS does not know it negotiated (both are AES-128: 16-byte
+ * keys, 14-byte salts). */
+static int
+export_keys(dtls_srtp_session *s, guint8 *material, gsize size, gnutls_datum_t *ck,
+            gnutls_datum_t *cs, gnutls_datum_t *sk, gnutls_datum_t *ss)
+{
+  const char label[] = "EXTRACTOR-dtls_srtp";
+  if (size < 2 * (16 + 14))
+    return GNUTLS_E_SHORT_MEMORY_BUFFER;
+  int rc = gnutls_prf(s->tls, sizeof label - 1, label, 0, 0, NULL, 2 * (16 + 14), (char *)material);
+  if (rc < 0)
+    return rc;
+  *ck = (gnutls_datum_t){ material, 16 };
+  *sk = (gnutls_datum_t){ material + 16, 16 };
+  *cs = (gnutls_datum_t){ material + 32, 14 };
+  *ss = (gnutls_datum_t){ material + 46, 14 };
+  return 2 * (16 + 14);
+}
+
 static void
 connected(dtls_srtp_session *s)
 {
   gnutls_srtp_profile_t profile;
+  gboolean from_resume;
+  /* (A resumed session gets no Certificate message, so no verify_cb: the
+   * peer certificate GnuTLS restored from the session data is checked here.
+   * The peer may already be connected: tell it with a fatal alert.) */
   if (!s->verified && !check_peer_certificate(s)) {
+    gnutls_alert_send(s->tls, GNUTLS_AL_FATAL, GNUTLS_A_BAD_CERTIFICATE);
     fail(s, DTLS_SRTP_ERROR_FINGERPRINT);
     return;
   }
-  if (gnutls_srtp_get_selected_profile(s->tls, &profile) < 0 ||
-      (profile != GNUTLS_SRTP_AES128_CM_HMAC_SHA1_80 && profile != GNUTLS_SRTP_AES128_CM_HMAC_SHA1_32)) {
+  if (!session_profile(s, &profile, &from_resume)) {
+    gnutls_alert_send(s->tls, GNUTLS_AL_FATAL, GNUTLS_A_HANDSHAKE_FAILURE);
     fail(s, DTLS_SRTP_ERROR_NO_SRTP);
     return;
   }
   guint8 material[2 * (16 + 14)];
   gnutls_datum_t ck, cs, sk, ss;
-  int rc = gnutls_srtp_get_keys(s->tls, material, sizeof material, &ck, &cs, &sk, &ss);
+  int rc = from_resume ? export_keys(s, material, sizeof material, &ck, &cs, &sk, &ss)
+                       : gnutls_srtp_get_keys(s->tls, material, sizeof material, &ck, &cs, &sk, &ss);
   if (rc < 0 || ck.size + cs.size > sizeof s->keys.local_key ||
       sk.size + ss.size > sizeof s->keys.remote_key) {
     gnutls_memset(material, 0, sizeof material);
@@ -250,6 +296,7 @@ connected(dtls_srtp_session *s)
                                                                   : SRTP_PROFILE_AES128_CM_SHA1_32;
   gnutls_memset(material, 0, sizeof material);
 
+  s->resumed = gnutls_session_is_resumed(s->tls) != 0;
   s->state = DTLS_SRTP_CONNECTED;
   s->read_epoch = 1;
   s->deadline = -1;
@@ -284,8 +331,10 @@ drive_handshake(dtls_srtp_session *s)
     if (rc == 0) {
       /* What this call sent is our last flight when we are the server
        * (ChangeCipherSpec, Finished): keep it to answer retransmissions. */
+      /* (In an abbreviated handshake the client sends the last flight.) */
+      gboolean ours_last = (s->role == DTLS_ROLE_SERVER) != (gnutls_session_is_resumed(s->tls) != 0);
       GList *l = g_queue_peek_nth_link(&s->out, queued);
-      for (; l && s->role == DTLS_ROLE_SERVER; l = l->next)
+      for (; l && ours_last; l = l->next)
         g_ptr_array_add(s->last_flight, g_bytes_ref(l->data));
       s->last_flight_sent = s->now_us;
       connected(s);
@@ -339,6 +388,113 @@ drive_connected(dtls_srtp_session *s)
   gnutls_memset(buf, 0, sizeof buf);
 }
 
+/* The handshake hook: the trace, plus the resumption lines. */
+static int
+handshake_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsigned int incoming,
+               const gnutls_datum_t *msg)
+{
+  dtls_trace_hook(tls, htype, when, incoming, msg);
+  dtls_srtp_session *s = gnutls_session_get_ptr(tls);
+  if (!s || !dtls_trace_enabled(s))
+    return 0;
+  if (s->try_id_len > 0 && !s->try_traced && !incoming && when == GNUTLS_HOOK_PRE &&
+      htype == GNUTLS_HANDSHAKE_CLIENT_HELLO) {
+    s->try_traced = TRUE;
+    g_autofree char *hex = dtls_resume_hex(s->try_id, s->try_id_len);
+    dtls_trace(s, "Try resume session %s", hex);
+  }
+  if (when != GNUTLS_HOOK_POST || htype != GNUTLS_HANDSHAKE_SERVER_HELLO)
+    return 0;
+  if (s->role == DTLS_ROLE_CLIENT && incoming && s->try_id_len > 0 && msg) {
+    /* The server agrees when its ServerHello (version, random, session
+     * id) echoes our session id; GnuTLS says so only later. */
+    const guint8 *d = msg->data;
+    if (msg->size >= 35 + s->try_id_len && d[34] == s->try_id_len &&
+        memcmp(d + 35, s->try_id, s->try_id_len) == 0) {
+      g_autofree char *hex = dtls_resume_hex(s->try_id, s->try_id_len);
+      dtls_trace(s, "Resume session %s", hex);
+    }
+  } else if (s->role == DTLS_ROLE_SERVER && !incoming && gnutls_session_is_resumed(tls)) {
+    gnutls_datum_t id = { NULL, 0 };
+    if (gnutls_session_get_id2(tls, &id) == 0 && id.size > 0) {
+      g_autofree char *hex = dtls_resume_hex(id.data, id.size);
+      dtls_trace(s, "Resume session %s", hex);
+    }
+  }
+  return 0;
+}
+
+/* Creates s->tls (credentials already set up). Returns 0, or a GnuTLS error
+ * with *WHAT naming the step. */
+static int
+setup_tls(dtls_srtp_session *s, const char **what)
+{
+  int rc;
+  if ((rc = gnutls_init(&s->tls, (s->role == DTLS_ROLE_CLIENT ? GNUTLS_CLIENT : GNUTLS_SERVER) |
+                                     GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS |
+                                     GNUTLS_NO_REPLAY_PROTECTION)) < 0) {
+    s->tls = NULL;
+    *what = "session";
+    return rc;
+  }
+  if ((rc = gnutls_priority_set_direct(s->tls, DTLS_PRIORITY, NULL)) < 0) {
+    *what = "priority";
+    return rc;
+  }
+  if ((rc = gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE, s->cred)) < 0) {
+    *what = "credentials";
+    return rc;
+  }
+  if ((rc = gnutls_srtp_set_profile_direct(s->tls, DTLS_SRTP_PROFILES, NULL)) < 0) {
+    *what = "use_srtp";
+    return rc;
+  }
+  if (s->role == DTLS_ROLE_SERVER)
+    gnutls_certificate_server_set_request(s->tls, GNUTLS_CERT_REQUIRE);
+  gnutls_session_set_verify_function(s->tls, verify_cb);
+  gnutls_session_set_ptr(s->tls, s);
+  gnutls_transport_set_ptr(s->tls, s);
+  gnutls_transport_set_push_function(s->tls, push_cb);
+  gnutls_transport_set_pull_function(s->tls, pull_cb);
+  gnutls_transport_set_pull_timeout_function(s->tls, pull_timeout_cb);
+  gnutls_dtls_set_mtu(s->tls, s->mtu);
+  gnutls_dtls_set_timeouts(s->tls, DTLS_SRTP_RETRANSMIT_MS, DTLS_SRTP_HANDSHAKE_TIMEOUT_MS);
+  gnutls_handshake_set_hook_function(s->tls, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
+                                     handshake_hook);
+  if (s->cache)
+    dtls_resume_install_cache(s);
+  return 0;
+}
+
+/* Client: loads the resume data into GnuTLS; unusable data is traced and
+ * gives a full handshake. */
+static int
+client_set_resume_data(dtls_srtp_session *s, GBytes *data)
+{
+  const guint8 *id, *blob;
+  gsize id_len, blob_len;
+  unsigned int profile;
+  if (!dtls_resume_unwrap(data, &profile, &id, &id_len, &blob, &blob_len)) {
+    dtls_trace(s, "Ignore resume data (not ours)");
+    return 0;
+  }
+  int rc = gnutls_session_set_data(s->tls, blob, blob_len);
+  if (rc < 0) {
+    /* A failed set_data leaves part of the data behind (GnuTLS 3.7 then
+     * offers the session id without being able to resume it): start
+     * over with a fresh GnuTLS session. */
+    dtls_trace(s, "Ignore resume data (%s)", gnutls_strerror(rc));
+    const char *what = NULL;
+    gnutls_deinit(s->tls);
+    s->tls = NULL;
+    return setup_tls(s, &what);
+  }
+  memcpy(s->try_id, id, id_len);
+  s->try_id_len = id_len;
+  s->resume_profile = profile;
+  return 0;
+}
+
 /* ---- life cycle --------------------------------------------------------- */
 
 dtls_srtp_session *
@@ -378,34 +534,15 @@ dtls_srtp_session_new(const dtls_srtp_config *config, GError **error)
     what = "credentials";
   } else if ((rc = identity_set_credentials(s->identity, s->cred)) < 0) {
     what = "identity";
-  } else if ((rc = gnutls_init(&s->tls, (s->role == DTLS_ROLE_CLIENT ? GNUTLS_CLIENT : GNUTLS_SERVER) |
-                                            GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS |
-                                            GNUTLS_NO_REPLAY_PROTECTION)) < 0) {
-    what = "session";
-  } else if ((rc = gnutls_priority_set_direct(s->tls, DTLS_PRIORITY, NULL)) < 0) {
-    what = "priority";
-  } else if ((rc = gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE, s->cred)) < 0) {
-    what = "credentials";
-  } else if ((rc = gnutls_srtp_set_profile_direct(s->tls, DTLS_SRTP_PROFILES, NULL)) < 0) {
-    what = "use_srtp";
+  } else {
+    s->cache = s->role == DTLS_ROLE_SERVER ? config->cache : NULL;
+    rc = setup_tls(s, &what);
   }
   if (what) {
     g_set_error(error, DTLS_SRTP_ERROR, EIO, "cannot set up the DTLS %s: %s", what,
                 gnutls_strerror(rc));
     return NULL;
   }
-  if (s->role == DTLS_ROLE_SERVER)
-    gnutls_certificate_server_set_request(s->tls, GNUTLS_CERT_REQUIRE);
-  gnutls_session_set_verify_function(s->tls, verify_cb);
-  gnutls_session_set_ptr(s->tls, s);
-  gnutls_transport_set_ptr(s->tls, s);
-  gnutls_transport_set_push_function(s->tls, push_cb);
-  gnutls_transport_set_pull_function(s->tls, pull_cb);
-  gnutls_transport_set_pull_timeout_function(s->tls, pull_timeout_cb);
-  gnutls_dtls_set_mtu(s->tls, s->mtu);
-  gnutls_dtls_set_timeouts(s->tls, DTLS_SRTP_RETRANSMIT_MS, DTLS_SRTP_HANDSHAKE_TIMEOUT_MS);
-  gnutls_handshake_set_hook_function(s->tls, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
-                                     dtls_trace_hook);
   if (gnutls_rnd(GNUTLS_RND_NONCE, s->cookie_client, sizeof s->cookie_client) < 0) {
     g_set_error(error, DTLS_SRTP_ERROR, EIO, "no random numbers");
     return NULL;
@@ -415,6 +552,12 @@ dtls_srtp_session_new(const dtls_srtp_config *config, GError **error)
     char hex[FINGERPRINT_MAX_DIGEST * 2 + 1];
     dtls_trace(s, "Initialized fingerprint=%s",
                fingerprint_format_hex(identity_fingerprint(s->identity), hex));
+  }
+  if (s->role == DTLS_ROLE_CLIENT && config->resume_data &&
+      (rc = client_set_resume_data(s, (GBytes *)config->resume_data)) < 0) {
+    g_set_error(error, DTLS_SRTP_ERROR, EIO, "cannot set up the DTLS session: %s",
+                gnutls_strerror(rc));
+    return NULL;
   }
   return g_steal_pointer(&s);
 }
@@ -787,4 +930,37 @@ dtls_srtp_state_name(dtls_srtp_state state)
   case DTLS_SRTP_CLOSED: return "closed";
   }
   return "unknown";
+}
+
+/* ---- resumption --------------------------------------------------------- */
+
+GBytes *
+dtls_srtp_session_get_resume_data(dtls_srtp_session *s)
+{
+  gnutls_srtp_profile_t profile;
+  gnutls_datum_t id = { NULL, 0 }, blob = { NULL, 0 };
+  if (s->role != DTLS_ROLE_CLIENT || s->state != DTLS_SRTP_CONNECTED ||
+      gnutls_srtp_get_selected_profile(s->tls, &profile) < 0 ||
+      gnutls_session_get_id2(s->tls, &id) < 0 || id.size == 0 || id.size > DTLS_RESUME_MAX_ID)
+    return NULL;
+  if (gnutls_session_get_data2(s->tls, &blob) < 0)
+    return NULL;
+  g_autoptr(GBytes) fixed = dtls_resume_fix_blob(blob.data, blob.size, profile);
+  gnutls_memset(blob.data, 0, blob.size);
+  gnutls_free(blob.data);
+  if (!fixed)
+    return NULL;
+  /* Traced here, when the caller takes the data, so that a session nobody
+   * resumes keeps the trace it always had. */
+  if (dtls_trace_enabled(s)) {
+    g_autofree char *hex = dtls_resume_hex(id.data, id.size);
+    dtls_trace(s, "Store session %s", hex);
+  }
+  return dtls_resume_wrap(profile, id.data, id.size, fixed);
+}
+
+gboolean
+dtls_srtp_session_resumed(const dtls_srtp_session *s)
+{
+  return s->state == DTLS_SRTP_CONNECTED && s->resumed;
 }
