@@ -50,6 +50,7 @@ struct dtls_srtp_session {
   gboolean try_traced;
   gboolean resumed;
   unsigned int resume_profile;    /* the original session's gnutls_srtp_profile_t, or 0 */
+  unsigned int hello_profile;     /* client: use_srtp of a resuming ServerHello, or 0 */
 
   guint64 ignored_records;
   guint64 dropped_datagrams;

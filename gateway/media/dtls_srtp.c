@@ -217,7 +217,8 @@ update_deadline(dtls_srtp_session *s)
 /* The SRTP profile of the session. GnuTLS 3.7.9 as a server parses no
  * use_srtp in a resuming ClientHello and sends none in its ServerHello, so
  * in a resumed session neither side may have one from GnuTLS: then the
- * original session's profile applies (remembered in the resume data and the
+ * client takes the one a (non-GnuTLS) server named in its ServerHello, and
+ * otherwise the original session's profile applies (remembered in the resume data and the
  * cache entry; RFC 5764 keeps the SRTP parameters with the session). */
 static gboolean
 session_profile(dtls_srtp_session *s, gnutls_srtp_profile_t *profile, gboolean *from_resume)
@@ -225,6 +226,11 @@ session_profile(dtls_srtp_session *s, gnutls_srtp_profile_t *profile, gboolean *
   *from_resume = FALSE;
   if (gnutls_srtp_get_selected_profile(s->tls, profile) == 0)
     return dtls_resume_profile_ok(*profile);
+  if (gnutls_session_is_resumed(s->tls) && s->hello_profile) {
+    *profile = (gnutls_srtp_profile_t)s->hello_profile;
+    *from_resume = TRUE;
+    return TRUE;
+  }
   if (gnutls_session_is_resumed(s->tls) && dtls_resume_profile_ok(s->resume_profile)) {
     *profile = (gnutls_srtp_profile_t)s->resume_profile;
     *from_resume = TRUE;
@@ -388,6 +394,33 @@ drive_connected(dtls_srtp_session *s)
   gnutls_memset(buf, 0, sizeof buf);
 }
 
+/* The profile in the use_srtp extension of a ServerHello (RFC 5764
+ * §4.1.1: a list of one profile, then the MKI), given what follows its
+ * session id (cipher suite, compression, extensions), or 0. GnuTLS 3.7.9
+ * as a client does not look at it in a resumed handshake. */
+static unsigned int
+server_hello_srtp_profile(const guint8 *d, gsize n)
+{
+  if (n < 5)
+    return 0;
+  gsize total = ((gsize)d[3] << 8) | d[4];
+  if (total > n - 5)
+    return 0;
+  const guint8 *e = d + 5, *end = d + 5 + total;
+  while (end - e >= 4) {
+    guint type = ((guint)e[0] << 8) | e[1];
+    gsize len = ((gsize)e[2] << 8) | e[3];
+    if (len > (gsize)(end - e - 4))
+      return 0;
+    if (type == 14 && len >= 5 && e[4] == 0 && e[5] == 2) {
+      unsigned int profile = ((guint)e[6] << 8) | e[7];
+      return dtls_resume_profile_ok(profile) ? profile : 0;
+    }
+    e += 4 + len;
+  }
+  return 0;
+}
+
 /* The handshake hook: the trace, plus the resumption lines. */
 static int
 handshake_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsigned int incoming,
@@ -395,10 +428,10 @@ handshake_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsigned
 {
   dtls_trace_hook(tls, htype, when, incoming, msg);
   dtls_srtp_session *s = gnutls_session_get_ptr(tls);
-  if (!s || !dtls_trace_enabled(s))
+  if (!s)
     return 0;
   if (s->try_id_len > 0 && !s->try_traced && !incoming && when == GNUTLS_HOOK_PRE &&
-      htype == GNUTLS_HANDSHAKE_CLIENT_HELLO) {
+      htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && dtls_trace_enabled(s)) {
     s->try_traced = TRUE;
     g_autofree char *hex = dtls_resume_hex(s->try_id, s->try_id_len);
     dtls_trace(s, "Try resume session %s", hex);
@@ -411,10 +444,17 @@ handshake_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsigned
     const guint8 *d = msg->data;
     if (msg->size >= 35 + s->try_id_len && d[34] == s->try_id_len &&
         memcmp(d + 35, s->try_id, s->try_id_len) == 0) {
-      g_autofree char *hex = dtls_resume_hex(s->try_id, s->try_id_len);
-      dtls_trace(s, "Resume session %s", hex);
+      s->hello_profile = server_hello_srtp_profile(d + 35 + s->try_id_len,
+                                                   msg->size - 35 - s->try_id_len);
+      if (s->hello_profile)
+        dtls_trace(s, "Read ServerHello extension \"use_srtp\"");
+      if (dtls_trace_enabled(s)) {
+        g_autofree char *hex = dtls_resume_hex(s->try_id, s->try_id_len);
+        dtls_trace(s, "Resume session %s", hex);
+      }
     }
-  } else if (s->role == DTLS_ROLE_SERVER && !incoming && gnutls_session_is_resumed(tls)) {
+  } else if (s->role == DTLS_ROLE_SERVER && !incoming && gnutls_session_is_resumed(tls) &&
+             dtls_trace_enabled(s)) {
     gnutls_datum_t id = { NULL, 0 };
     if (gnutls_session_get_id2(tls, &id) == 0 && id.size > 0) {
       g_autofree char *hex = dtls_resume_hex(id.data, id.size);
