@@ -216,6 +216,33 @@ dtls_resume_profile_ok(unsigned int profile)
   return profile == GNUTLS_SRTP_AES128_CM_HMAC_SHA1_80 || profile == GNUTLS_SRTP_AES128_CM_HMAC_SHA1_32;
 }
 
+/* The profile in the use_srtp extension of a ServerHello (RFC 5764
+ * §4.1.1: a list of one profile, then the MKI), given what follows its
+ * session id (cipher suite, compression, extensions), or 0. GnuTLS 3.7.9
+ * as a client does not look at it in a resumed handshake. */
+unsigned int
+dtls_resume_server_hello_profile(const guint8 *d, gsize n)
+{
+  if (n < 5)
+    return 0;
+  gsize total = ((gsize)d[3] << 8) | d[4];
+  if (total > n - 5)
+    return 0;
+  const guint8 *e = d + 5, *end = d + 5 + total;
+  while (end - e >= 4) {
+    guint type = ((guint)e[0] << 8) | e[1];
+    gsize len = ((gsize)e[2] << 8) | e[3];
+    if (len > (gsize)(end - e - 4))
+      return 0;
+    if (type == 14 && len >= 5 && e[4] == 0 && e[5] == 2) {
+      unsigned int profile = ((guint)e[6] << 8) | e[7];
+      return dtls_resume_profile_ok(profile) ? profile : 0;
+    }
+    e += 4 + len;
+  }
+  return 0;
+}
+
 /* ---- the server's session cache ---------------------------------------- */
 
 struct dtls_srtp_session_cache {

@@ -31,3 +31,7 @@ gboolean dtls_resume_profile_ok(unsigned int profile);
 void dtls_resume_install_cache(dtls_srtp_session *s);
 /* Lower-case hex of N bytes (g_free). */
 char *dtls_resume_hex(const guint8 *d, gsize n);
+/* The profile named by the use_srtp extension of a ServerHello, given the
+ * bytes after its session id (cipher suite, compression, extensions), or 0
+ * when there is none we offer. */
+unsigned int dtls_resume_server_hello_profile(const guint8 *d, gsize n);

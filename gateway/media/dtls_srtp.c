@@ -394,33 +394,6 @@ drive_connected(dtls_srtp_session *s)
   gnutls_memset(buf, 0, sizeof buf);
 }
 
-/* The profile in the use_srtp extension of a ServerHello (RFC 5764
- * §4.1.1: a list of one profile, then the MKI), given what follows its
- * session id (cipher suite, compression, extensions), or 0. GnuTLS 3.7.9
- * as a client does not look at it in a resumed handshake. */
-static unsigned int
-server_hello_srtp_profile(const guint8 *d, gsize n)
-{
-  if (n < 5)
-    return 0;
-  gsize total = ((gsize)d[3] << 8) | d[4];
-  if (total > n - 5)
-    return 0;
-  const guint8 *e = d + 5, *end = d + 5 + total;
-  while (end - e >= 4) {
-    guint type = ((guint)e[0] << 8) | e[1];
-    gsize len = ((gsize)e[2] << 8) | e[3];
-    if (len > (gsize)(end - e - 4))
-      return 0;
-    if (type == 14 && len >= 5 && e[4] == 0 && e[5] == 2) {
-      unsigned int profile = ((guint)e[6] << 8) | e[7];
-      return dtls_resume_profile_ok(profile) ? profile : 0;
-    }
-    e += 4 + len;
-  }
-  return 0;
-}
-
 /* The handshake hook: the trace, plus the resumption lines. */
 static int
 handshake_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsigned int incoming,
@@ -444,7 +417,7 @@ handshake_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsigned
     const guint8 *d = msg->data;
     if (msg->size >= 35 + s->try_id_len && d[34] == s->try_id_len &&
         memcmp(d + 35, s->try_id, s->try_id_len) == 0) {
-      s->hello_profile = server_hello_srtp_profile(d + 35 + s->try_id_len,
+      s->hello_profile = dtls_resume_server_hello_profile(d + 35 + s->try_id_len,
                                                    msg->size - 35 - s->try_id_len);
       if (s->hello_profile)
         dtls_trace(s, "Read ServerHello extension \"use_srtp\"");
@@ -979,7 +952,7 @@ dtls_srtp_session_get_resume_data(dtls_srtp_session *s)
 {
   gnutls_srtp_profile_t profile;
   gnutls_datum_t id = { NULL, 0 }, blob = { NULL, 0 };
-  if (s->role != DTLS_ROLE_CLIENT || s->state != DTLS_SRTP_CONNECTED ||
+  if (s->role != DTLS_ROLE_CLIENT || s->state != DTLS_SRTP_CONNECTED || s->resumed ||
       gnutls_srtp_get_selected_profile(s->tls, &profile) < 0 ||
       gnutls_session_get_id2(s->tls, &id) < 0 || id.size == 0 || id.size > DTLS_RESUME_MAX_ID)
     return NULL;

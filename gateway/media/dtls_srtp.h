@@ -191,7 +191,19 @@ const char *dtls_srtp_state_name(dtls_srtp_state state);
  * session, and the peer's certificate (kept in the session data) is checked
  * against the configured fingerprints as in a full handshake.
  * GnuTLS 3.7.9 cannot unpack its own data for a use_srtp session; the core
- * rewrites it (dtls_resume.c). Trace lines: client "Try resume session
+ * rewrites it (dtls_resume.c).
+ * GnuTLS 3.7.9 also ignores use_srtp in a resumed handshake: as a server it
+ * neither reads it in the ClientHello nor puts it in its ServerHello, as a
+ * client it does not read it in the ServerHello. The core then uses the
+ * profile the ServerHello names (client) or the original session's
+ * (remembered in the resume data and in the cache) and exports the keys
+ * itself. Caveat for the server role: a resuming client that insists on
+ * use_srtp in the ServerHello (OpenSSL's SSL_get_selected_srtp_profile()
+ * returns NULL without it; the handshake itself and the exported keys are
+ * fine) cannot tell the profile; give the server a cache only toward peers
+ * that cope, or toward our own client core. The client role has no such
+ * caveat (verified against openssl s_server: "Reused session-id", equal
+ * keys). Trace lines: client "Try resume session
  * <hex id>" (before Write ClientHello), "Resume session <hex id>" (after the
  * ServerHello agreed), "Store session <hex id>" (after a full handshake);
  * server "Store session <hex id>" and "Resume session <hex id>". The
@@ -199,8 +211,9 @@ const char *dtls_srtp_state_name(dtls_srtp_state state);
  * (after "Connected"), so sessions nobody resumes trace as before. */
 
 /* Client, CONNECTED: the data to resume this session with (opaque; the
- * caller unrefs it), or NULL (not connected, not a client, or GnuTLS gave
- * no resumable data). */
+ * caller unrefs it), or NULL (not connected, not a client, itself resumed,
+ * or GnuTLS gave no resumable data). It holds the session's master secret: keep it in
+ * memory, per call, and drop it with the call. */
 GBytes *dtls_srtp_session_get_resume_data(dtls_srtp_session *s);
 /* TRUE once CONNECTED by an abbreviated handshake. */
 gboolean dtls_srtp_session_resumed(const dtls_srtp_session *s);

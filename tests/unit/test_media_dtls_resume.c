@@ -21,6 +21,7 @@
 
 static GPtrArray *trace_lines;
 
+/* DTLS_TEST_DUMP=1 prints every trace line (and the failing loss seeds). */
 static void
 capture(const char *line, gpointer user_data)
 {
@@ -383,6 +384,7 @@ test_resume(gconstpointer data)
   assert_keys_match(&n);
   g_assert_true(dtls_srtp_session_resumed(n.s[0]));
   g_assert_true(dtls_srtp_session_resumed(n.s[1]));
+  g_assert_null(dtls_srtp_session_get_resume_data(n.s[client_idx]));
   const dtls_srtp_keys *k = dtls_srtp_session_keys(n.s[0]);
   g_assert_cmpint(memcmp(k->local_key, first.local_key, 30), !=, 0);
   g_assert_cmpint(memcmp(k->remote_key, first.remote_key, 30), !=, 0);
@@ -566,6 +568,55 @@ test_cache_bound(void)
   }
 }
 
+/* The ServerHello use_srtp reader (what follows the session id), with
+ * every truncation; and random damage to resume data and GnuTLS blobs. */
+static void
+test_parsers(void)
+{
+  static const guint8 hello[] = {
+    0xc0, 0x2b, 0x00,             /* cipher suite, compression */
+    0x00, 0x12,                   /* extensions: 18 bytes */
+    0x00, 0x17, 0x00, 0x00,       /* extended_master_secret */
+    0x00, 0x0e, 0x00, 0x05, 0x00, 0x02, 0x00, 0x02, 0x00, /* use_srtp: _32, no MKI */
+    0xff, 0x01, 0x00, 0x01, 0x00, /* renegotiation_info */
+  };
+  g_assert_cmpuint(dtls_resume_server_hello_profile(hello, sizeof hello), ==,
+                   GNUTLS_SRTP_AES128_CM_HMAC_SHA1_32);
+  for (gsize cut = 0; cut < sizeof hello; cut++) {
+    guint8 *p = g_memdup2(hello, cut);
+    g_assert_cmpuint(dtls_resume_server_hello_profile(p, cut), ==, 0);
+    g_free(p);
+  }
+  guint8 other[sizeof hello];
+  memcpy(other, hello, sizeof hello);
+  other[16] = 0x07; /* a profile we do not offer */
+  g_assert_cmpuint(dtls_resume_server_hello_profile(other, sizeof other), ==, 0);
+
+  g_autoptr(dtls_srtp_session_cache) cache = dtls_srtp_session_cache_new(4);
+  dtls_srtp_keys first;
+  g_autoptr(GBytes) rd = first_handshake(0, cache, &first);
+  gsize n;
+  const guint8 *d = g_bytes_get_data(rd, &n);
+  GRand *rng = g_rand_new_with_seed(7);
+  for (int i = 0; i < 3000; i++) {
+    guint8 *c = g_memdup2(d, n);
+    for (int k = g_rand_int_range(rng, 1, 4); k > 0; k--)
+      c[g_rand_int_range(rng, 0, (gint32)n)] = (guint8)g_rand_int(rng);
+    gsize len = g_rand_boolean(rng) ? n : (gsize)g_rand_int_range(rng, 0, (gint32)n + 1);
+    g_autoptr(GBytes) b = g_bytes_new(c, len);
+    unsigned int profile;
+    const guint8 *id, *blob;
+    gsize id_len, blob_len;
+    if (dtls_resume_unwrap(b, &profile, &id, &id_len, &blob, &blob_len))
+      g_assert_cmpuint(id_len + blob_len, <, len);
+    g_autoptr(GBytes) f = dtls_resume_fix_blob(c + 38, len > 38 ? len - 38 : 0, 1);
+    if (f)
+      g_assert_cmpuint(g_bytes_get_size(f), <=, len - 38 + 4);
+    g_free(c);
+  }
+  g_rand_free(rng);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -586,6 +637,7 @@ main(int argc, char **argv)
   g_test_add_func("/media/dtls-resume/loss-30", test_resume_loss);
   g_test_add_func("/media/dtls-resume/fallback", test_resume_fallback);
   g_test_add_func("/media/dtls-resume/cache-bound", test_cache_bound);
+  g_test_add_func("/media/dtls-resume/parsers", test_parsers);
   int rc = g_test_run();
   identity_unref(id_a);
   identity_unref(id_b);
