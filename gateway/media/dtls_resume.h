@@ -35,3 +35,14 @@ char *dtls_resume_hex(const guint8 *d, gsize n);
  * bytes after its session id (cipher suite, compression, extensions), or 0
  * when there is none we offer. */
 unsigned int dtls_resume_server_hello_profile(const guint8 *d, gsize n);
+/* The session's SRTP profile once connected, also for a resumed session
+ * (*FROM_RESUME: GnuTLS does not know it; export the keys with
+ * dtls_resume_export_keys). FALSE when there is none. */
+gboolean dtls_resume_session_profile(dtls_srtp_session *s, gnutls_srtp_profile_t *profile,
+                                     gboolean *from_resume);
+int dtls_resume_export_keys(dtls_srtp_session *s, guint8 *material, gsize size, gnutls_datum_t *ck,
+                            gnutls_datum_t *cs, gnutls_datum_t *sk, gnutls_datum_t *ss);
+/* The GnuTLS handshake hook: dtls_trace_hook plus the resumption lines and
+ * the ServerHello's use_srtp of a resumed session. */
+int dtls_resume_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsigned int incoming,
+                     const gnutls_datum_t *msg);

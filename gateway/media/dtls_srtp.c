@@ -214,51 +214,6 @@ update_deadline(dtls_srtp_session *s)
   s->deadline = next;
 }
 
-/* The SRTP profile of the session. GnuTLS 3.7.9 as a server parses no
- * use_srtp in a resuming ClientHello and sends none in its ServerHello, so
- * in a resumed session neither side may have one from GnuTLS: then the
- * client takes the one a (non-GnuTLS) server named in its ServerHello, and
- * otherwise the original session's profile applies (remembered in the resume data and the
- * cache entry; RFC 5764 keeps the SRTP parameters with the session). */
-static gboolean
-session_profile(dtls_srtp_session *s, gnutls_srtp_profile_t *profile, gboolean *from_resume)
-{
-  *from_resume = FALSE;
-  if (gnutls_srtp_get_selected_profile(s->tls, profile) == 0)
-    return dtls_resume_profile_ok(*profile);
-  if (gnutls_session_is_resumed(s->tls) && s->hello_profile) {
-    *profile = (gnutls_srtp_profile_t)s->hello_profile;
-    *from_resume = TRUE;
-    return TRUE;
-  }
-  if (gnutls_session_is_resumed(s->tls) && dtls_resume_profile_ok(s->resume_profile)) {
-    *profile = (gnutls_srtp_profile_t)s->resume_profile;
-    *from_resume = TRUE;
-    return TRUE;
-  }
-  return FALSE;
-}
-
-/* RFC 5764 §4.2 key export, as gnutls_srtp_get_keys does it, for a
- * profile GnuTLS does not know it negotiated (both are AES-128: 16-byte
- * keys, 14-byte salts). */
-static int
-export_keys(dtls_srtp_session *s, guint8 *material, gsize size, gnutls_datum_t *ck,
-            gnutls_datum_t *cs, gnutls_datum_t *sk, gnutls_datum_t *ss)
-{
-  const char label[] = "EXTRACTOR-dtls_srtp";
-  if (size < 2 * (16 + 14))
-    return GNUTLS_E_SHORT_MEMORY_BUFFER;
-  int rc = gnutls_prf(s->tls, sizeof label - 1, label, 0, 0, NULL, 2 * (16 + 14), (char *)material);
-  if (rc < 0)
-    return rc;
-  *ck = (gnutls_datum_t){ material, 16 };
-  *sk = (gnutls_datum_t){ material + 16, 16 };
-  *cs = (gnutls_datum_t){ material + 32, 14 };
-  *ss = (gnutls_datum_t){ material + 46, 14 };
-  return 2 * (16 + 14);
-}
-
 static void
 connected(dtls_srtp_session *s)
 {
@@ -272,14 +227,14 @@ connected(dtls_srtp_session *s)
     fail(s, DTLS_SRTP_ERROR_FINGERPRINT);
     return;
   }
-  if (!session_profile(s, &profile, &from_resume)) {
+  if (!dtls_resume_session_profile(s, &profile, &from_resume)) {
     gnutls_alert_send(s->tls, GNUTLS_AL_FATAL, GNUTLS_A_HANDSHAKE_FAILURE);
     fail(s, DTLS_SRTP_ERROR_NO_SRTP);
     return;
   }
   guint8 material[2 * (16 + 14)];
   gnutls_datum_t ck, cs, sk, ss;
-  int rc = from_resume ? export_keys(s, material, sizeof material, &ck, &cs, &sk, &ss)
+  int rc = from_resume ? dtls_resume_export_keys(s, material, sizeof material, &ck, &cs, &sk, &ss)
                        : gnutls_srtp_get_keys(s->tls, material, sizeof material, &ck, &cs, &sk, &ss);
   if (rc < 0 || ck.size + cs.size > sizeof s->keys.local_key ||
       sk.size + ss.size > sizeof s->keys.remote_key) {
@@ -394,49 +349,6 @@ drive_connected(dtls_srtp_session *s)
   gnutls_memset(buf, 0, sizeof buf);
 }
 
-/* The handshake hook: the trace, plus the resumption lines. */
-static int
-handshake_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsigned int incoming,
-               const gnutls_datum_t *msg)
-{
-  dtls_trace_hook(tls, htype, when, incoming, msg);
-  dtls_srtp_session *s = gnutls_session_get_ptr(tls);
-  if (!s)
-    return 0;
-  if (s->try_id_len > 0 && !s->try_traced && !incoming && when == GNUTLS_HOOK_PRE &&
-      htype == GNUTLS_HANDSHAKE_CLIENT_HELLO && dtls_trace_enabled(s)) {
-    s->try_traced = TRUE;
-    g_autofree char *hex = dtls_resume_hex(s->try_id, s->try_id_len);
-    dtls_trace(s, "Try resume session %s", hex);
-  }
-  if (when != GNUTLS_HOOK_POST || htype != GNUTLS_HANDSHAKE_SERVER_HELLO)
-    return 0;
-  if (s->role == DTLS_ROLE_CLIENT && incoming && s->try_id_len > 0 && msg) {
-    /* The server agrees when its ServerHello (version, random, session
-     * id) echoes our session id; GnuTLS says so only later. */
-    const guint8 *d = msg->data;
-    if (msg->size >= 35 + s->try_id_len && d[34] == s->try_id_len &&
-        memcmp(d + 35, s->try_id, s->try_id_len) == 0) {
-      s->hello_profile = dtls_resume_server_hello_profile(d + 35 + s->try_id_len,
-                                                   msg->size - 35 - s->try_id_len);
-      if (s->hello_profile)
-        dtls_trace(s, "Read ServerHello extension \"use_srtp\"");
-      if (dtls_trace_enabled(s)) {
-        g_autofree char *hex = dtls_resume_hex(s->try_id, s->try_id_len);
-        dtls_trace(s, "Resume session %s", hex);
-      }
-    }
-  } else if (s->role == DTLS_ROLE_SERVER && !incoming && gnutls_session_is_resumed(tls) &&
-             dtls_trace_enabled(s)) {
-    gnutls_datum_t id = { NULL, 0 };
-    if (gnutls_session_get_id2(tls, &id) == 0 && id.size > 0) {
-      g_autofree char *hex = dtls_resume_hex(id.data, id.size);
-      dtls_trace(s, "Resume session %s", hex);
-    }
-  }
-  return 0;
-}
-
 /* Creates s->tls (credentials already set up). Returns 0, or a GnuTLS error
  * with *WHAT naming the step. */
 static int
@@ -473,7 +385,7 @@ setup_tls(dtls_srtp_session *s, const char **what)
   gnutls_dtls_set_mtu(s->tls, s->mtu);
   gnutls_dtls_set_timeouts(s->tls, DTLS_SRTP_RETRANSMIT_MS, DTLS_SRTP_HANDSHAKE_TIMEOUT_MS);
   gnutls_handshake_set_hook_function(s->tls, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
-                                     handshake_hook);
+                                     dtls_resume_hook);
   if (s->cache)
     dtls_resume_install_cache(s);
   return 0;
@@ -943,37 +855,4 @@ dtls_srtp_state_name(dtls_srtp_state state)
   case DTLS_SRTP_CLOSED: return "closed";
   }
   return "unknown";
-}
-
-/* ---- resumption --------------------------------------------------------- */
-
-GBytes *
-dtls_srtp_session_get_resume_data(dtls_srtp_session *s)
-{
-  gnutls_srtp_profile_t profile;
-  gnutls_datum_t id = { NULL, 0 }, blob = { NULL, 0 };
-  if (s->role != DTLS_ROLE_CLIENT || s->state != DTLS_SRTP_CONNECTED || s->resumed ||
-      gnutls_srtp_get_selected_profile(s->tls, &profile) < 0 ||
-      gnutls_session_get_id2(s->tls, &id) < 0 || id.size == 0 || id.size > DTLS_RESUME_MAX_ID)
-    return NULL;
-  if (gnutls_session_get_data2(s->tls, &blob) < 0)
-    return NULL;
-  g_autoptr(GBytes) fixed = dtls_resume_fix_blob(blob.data, blob.size, profile);
-  gnutls_memset(blob.data, 0, blob.size);
-  gnutls_free(blob.data);
-  if (!fixed)
-    return NULL;
-  /* Traced here, when the caller takes the data, so that a session nobody
-   * resumes keeps the trace it always had. */
-  if (dtls_trace_enabled(s)) {
-    g_autofree char *hex = dtls_resume_hex(id.data, id.size);
-    dtls_trace(s, "Store session %s", hex);
-  }
-  return dtls_resume_wrap(profile, id.data, id.size, fixed);
-}
-
-gboolean
-dtls_srtp_session_resumed(const dtls_srtp_session *s)
-{
-  return s->state == DTLS_SRTP_CONNECTED && s->resumed;
 }
