@@ -43,6 +43,15 @@ struct dtls_srtp_session {
   dtls_srtp_keys keys;
   gboolean first_client_hello_done;
 
+  /* Resumption (dtls_resume.c). */
+  dtls_srtp_session_cache *cache; /* server; borrowed */
+  guint8 try_id[32];              /* client: the session id we try to resume */
+  gsize try_id_len;               /* 0 = not trying */
+  gboolean try_traced;
+  gboolean resumed;
+  unsigned int resume_profile;    /* the original session's gnutls_srtp_profile_t, or 0 */
+  unsigned int hello_profile;     /* client: use_srtp of a resuming ServerHello, or 0 */
+
   guint64 ignored_records;
   guint64 dropped_datagrams;
 };

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "gateway/media/dtls_private.h"
+#include "gateway/media/dtls_resume.h"
 
 #define DTLS_SRTP_ERROR (g_quark_from_static_string("rtc2sip-dtls"))
 #define DTLS_PRIORITY "NORMAL:-VERS-ALL:+VERS-DTLS1.2:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
@@ -217,18 +218,24 @@ static void
 connected(dtls_srtp_session *s)
 {
   gnutls_srtp_profile_t profile;
+  gboolean from_resume;
+  /* (A resumed session gets no Certificate message, so no verify_cb: the
+   * peer certificate GnuTLS restored from the session data is checked here.
+   * The peer may already be connected: tell it with a fatal alert.) */
   if (!s->verified && !check_peer_certificate(s)) {
+    gnutls_alert_send(s->tls, GNUTLS_AL_FATAL, GNUTLS_A_BAD_CERTIFICATE);
     fail(s, DTLS_SRTP_ERROR_FINGERPRINT);
     return;
   }
-  if (gnutls_srtp_get_selected_profile(s->tls, &profile) < 0 ||
-      (profile != GNUTLS_SRTP_AES128_CM_HMAC_SHA1_80 && profile != GNUTLS_SRTP_AES128_CM_HMAC_SHA1_32)) {
+  if (!dtls_resume_session_profile(s, &profile, &from_resume)) {
+    gnutls_alert_send(s->tls, GNUTLS_AL_FATAL, GNUTLS_A_HANDSHAKE_FAILURE);
     fail(s, DTLS_SRTP_ERROR_NO_SRTP);
     return;
   }
   guint8 material[2 * (16 + 14)];
   gnutls_datum_t ck, cs, sk, ss;
-  int rc = gnutls_srtp_get_keys(s->tls, material, sizeof material, &ck, &cs, &sk, &ss);
+  int rc = from_resume ? dtls_resume_export_keys(s, material, sizeof material, &ck, &cs, &sk, &ss)
+                       : gnutls_srtp_get_keys(s->tls, material, sizeof material, &ck, &cs, &sk, &ss);
   if (rc < 0 || ck.size + cs.size > sizeof s->keys.local_key ||
       sk.size + ss.size > sizeof s->keys.remote_key) {
     gnutls_memset(material, 0, sizeof material);
@@ -250,6 +257,7 @@ connected(dtls_srtp_session *s)
                                                                   : SRTP_PROFILE_AES128_CM_SHA1_32;
   gnutls_memset(material, 0, sizeof material);
 
+  s->resumed = gnutls_session_is_resumed(s->tls) != 0;
   s->state = DTLS_SRTP_CONNECTED;
   s->read_epoch = 1;
   s->deadline = -1;
@@ -284,8 +292,10 @@ drive_handshake(dtls_srtp_session *s)
     if (rc == 0) {
       /* What this call sent is our last flight when we are the server
        * (ChangeCipherSpec, Finished): keep it to answer retransmissions. */
+      /* (In an abbreviated handshake the client sends the last flight.) */
+      gboolean ours_last = (s->role == DTLS_ROLE_SERVER) != (gnutls_session_is_resumed(s->tls) != 0);
       GList *l = g_queue_peek_nth_link(&s->out, queued);
-      for (; l && s->role == DTLS_ROLE_SERVER; l = l->next)
+      for (; l && ours_last; l = l->next)
         g_ptr_array_add(s->last_flight, g_bytes_ref(l->data));
       s->last_flight_sent = s->now_us;
       connected(s);
@@ -339,6 +349,77 @@ drive_connected(dtls_srtp_session *s)
   gnutls_memset(buf, 0, sizeof buf);
 }
 
+/* Creates s->tls (credentials already set up). Returns 0, or a GnuTLS error
+ * with *WHAT naming the step. */
+static int
+setup_tls(dtls_srtp_session *s, const char **what)
+{
+  int rc;
+  if ((rc = gnutls_init(&s->tls, (s->role == DTLS_ROLE_CLIENT ? GNUTLS_CLIENT : GNUTLS_SERVER) |
+                                     GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS |
+                                     GNUTLS_NO_REPLAY_PROTECTION)) < 0) {
+    s->tls = NULL;
+    *what = "session";
+    return rc;
+  }
+  if ((rc = gnutls_priority_set_direct(s->tls, DTLS_PRIORITY, NULL)) < 0) {
+    *what = "priority";
+    return rc;
+  }
+  if ((rc = gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE, s->cred)) < 0) {
+    *what = "credentials";
+    return rc;
+  }
+  if ((rc = gnutls_srtp_set_profile_direct(s->tls, DTLS_SRTP_PROFILES, NULL)) < 0) {
+    *what = "use_srtp";
+    return rc;
+  }
+  if (s->role == DTLS_ROLE_SERVER)
+    gnutls_certificate_server_set_request(s->tls, GNUTLS_CERT_REQUIRE);
+  gnutls_session_set_verify_function(s->tls, verify_cb);
+  gnutls_session_set_ptr(s->tls, s);
+  gnutls_transport_set_ptr(s->tls, s);
+  gnutls_transport_set_push_function(s->tls, push_cb);
+  gnutls_transport_set_pull_function(s->tls, pull_cb);
+  gnutls_transport_set_pull_timeout_function(s->tls, pull_timeout_cb);
+  gnutls_dtls_set_mtu(s->tls, s->mtu);
+  gnutls_dtls_set_timeouts(s->tls, DTLS_SRTP_RETRANSMIT_MS, DTLS_SRTP_HANDSHAKE_TIMEOUT_MS);
+  gnutls_handshake_set_hook_function(s->tls, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
+                                     dtls_resume_hook);
+  if (s->cache)
+    dtls_resume_install_cache(s);
+  return 0;
+}
+
+/* Client: loads the resume data into GnuTLS; unusable data is traced and
+ * gives a full handshake. */
+static int
+client_set_resume_data(dtls_srtp_session *s, GBytes *data)
+{
+  const guint8 *id, *blob;
+  gsize id_len, blob_len;
+  unsigned int profile;
+  if (!dtls_resume_unwrap(data, &profile, &id, &id_len, &blob, &blob_len)) {
+    dtls_trace(s, "Ignore resume data (not ours)");
+    return 0;
+  }
+  int rc = gnutls_session_set_data(s->tls, blob, blob_len);
+  if (rc < 0) {
+    /* A failed set_data leaves part of the data behind (GnuTLS 3.7 then
+     * offers the session id without being able to resume it): start
+     * over with a fresh GnuTLS session. */
+    dtls_trace(s, "Ignore resume data (%s)", gnutls_strerror(rc));
+    const char *what = NULL;
+    gnutls_deinit(s->tls);
+    s->tls = NULL;
+    return setup_tls(s, &what);
+  }
+  memcpy(s->try_id, id, id_len);
+  s->try_id_len = id_len;
+  s->resume_profile = profile;
+  return 0;
+}
+
 /* ---- life cycle --------------------------------------------------------- */
 
 dtls_srtp_session *
@@ -378,34 +459,15 @@ dtls_srtp_session_new(const dtls_srtp_config *config, GError **error)
     what = "credentials";
   } else if ((rc = identity_set_credentials(s->identity, s->cred)) < 0) {
     what = "identity";
-  } else if ((rc = gnutls_init(&s->tls, (s->role == DTLS_ROLE_CLIENT ? GNUTLS_CLIENT : GNUTLS_SERVER) |
-                                            GNUTLS_DATAGRAM | GNUTLS_NONBLOCK | GNUTLS_NO_TICKETS |
-                                            GNUTLS_NO_REPLAY_PROTECTION)) < 0) {
-    what = "session";
-  } else if ((rc = gnutls_priority_set_direct(s->tls, DTLS_PRIORITY, NULL)) < 0) {
-    what = "priority";
-  } else if ((rc = gnutls_credentials_set(s->tls, GNUTLS_CRD_CERTIFICATE, s->cred)) < 0) {
-    what = "credentials";
-  } else if ((rc = gnutls_srtp_set_profile_direct(s->tls, DTLS_SRTP_PROFILES, NULL)) < 0) {
-    what = "use_srtp";
+  } else {
+    s->cache = s->role == DTLS_ROLE_SERVER ? config->cache : NULL;
+    rc = setup_tls(s, &what);
   }
   if (what) {
     g_set_error(error, DTLS_SRTP_ERROR, EIO, "cannot set up the DTLS %s: %s", what,
                 gnutls_strerror(rc));
     return NULL;
   }
-  if (s->role == DTLS_ROLE_SERVER)
-    gnutls_certificate_server_set_request(s->tls, GNUTLS_CERT_REQUIRE);
-  gnutls_session_set_verify_function(s->tls, verify_cb);
-  gnutls_session_set_ptr(s->tls, s);
-  gnutls_transport_set_ptr(s->tls, s);
-  gnutls_transport_set_push_function(s->tls, push_cb);
-  gnutls_transport_set_pull_function(s->tls, pull_cb);
-  gnutls_transport_set_pull_timeout_function(s->tls, pull_timeout_cb);
-  gnutls_dtls_set_mtu(s->tls, s->mtu);
-  gnutls_dtls_set_timeouts(s->tls, DTLS_SRTP_RETRANSMIT_MS, DTLS_SRTP_HANDSHAKE_TIMEOUT_MS);
-  gnutls_handshake_set_hook_function(s->tls, GNUTLS_HANDSHAKE_ANY, GNUTLS_HOOK_BOTH,
-                                     dtls_trace_hook);
   if (gnutls_rnd(GNUTLS_RND_NONCE, s->cookie_client, sizeof s->cookie_client) < 0) {
     g_set_error(error, DTLS_SRTP_ERROR, EIO, "no random numbers");
     return NULL;
@@ -415,6 +477,12 @@ dtls_srtp_session_new(const dtls_srtp_config *config, GError **error)
     char hex[FINGERPRINT_MAX_DIGEST * 2 + 1];
     dtls_trace(s, "Initialized fingerprint=%s",
                fingerprint_format_hex(identity_fingerprint(s->identity), hex));
+  }
+  if (s->role == DTLS_ROLE_CLIENT && config->resume_data &&
+      (rc = client_set_resume_data(s, (GBytes *)config->resume_data)) < 0) {
+    g_set_error(error, DTLS_SRTP_ERROR, EIO, "cannot set up the DTLS session: %s",
+                gnutls_strerror(rc));
+    return NULL;
   }
   return g_steal_pointer(&s);
 }

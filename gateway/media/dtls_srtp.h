@@ -94,6 +94,11 @@ typedef struct {
   guint remote_key_len;
 } dtls_srtp_keys;
 
+/* A server's store of resumable sessions (see "Resumption" above), owned by
+ * the caller (per call or per process); it must outlive every session
+ * configured with it. Used by one thread at a time, like the sessions. */
+typedef struct dtls_srtp_session_cache dtls_srtp_session_cache;
+
 typedef struct {
   dtls_role role;
   identity *identity;                   /* the session takes a reference */
@@ -101,6 +106,13 @@ typedef struct {
   guint n_remote_fingerprints;
   const char *trace_name;               /* e.g. "DTLS.SRTP.3"; NULL = no trace */
   guint mtu;                            /* 0 = DTLS_SRTP_DEFAULT_MTU */
+  /* Client: resume the session this came from
+   * (dtls_srtp_session_get_resume_data); unusable data gives a full
+   * handshake. Copied (referenced); NULL = full handshake. */
+  const GBytes *resume_data;
+  /* Server: store resumable sessions here and resume those a client asks
+   * for. Borrowed; NULL = no resumption. */
+  dtls_srtp_session_cache *cache;
 } dtls_srtp_config;
 
 #define DTLS_SRTP_DEFAULT_MTU 1200
@@ -169,3 +181,45 @@ typedef void (*dtls_srtp_trace_sink)(const char *line, gpointer user_data);
 void dtls_srtp_set_trace_sink(dtls_srtp_trace_sink sink, gpointer user_data);
 
 const char *dtls_srtp_state_name(dtls_srtp_state state);
+
+/* ---- Resumption (RFC 5246 §7.3 abbreviated handshake) --------------------
+ * The RTCP session of a call without rtcp-mux resumes the RTP session's
+ * DTLS session: client with config.resume_data from the first session,
+ * server with the config.cache the first session stored into. The resumed
+ * session exports its own SRTP keys (RFC 5764 §4.2: from its own randoms,
+ * so they differ from the first session's) with the profile of the original
+ * session, and the peer's certificate (kept in the session data) is checked
+ * against the configured fingerprints as in a full handshake.
+ * GnuTLS 3.7.9 cannot unpack its own data for a use_srtp session; the core
+ * rewrites it (dtls_resume.c).
+ * GnuTLS 3.7.9 also ignores use_srtp in a resumed handshake: as a server it
+ * neither reads it in the ClientHello nor puts it in its ServerHello, as a
+ * client it does not read it in the ServerHello. The core then uses the
+ * profile the ServerHello names (client) or the original session's
+ * (remembered in the resume data and in the cache) and exports the keys
+ * itself. Caveat for the server role: a resuming client that insists on
+ * use_srtp in the ServerHello (OpenSSL's SSL_get_selected_srtp_profile()
+ * returns NULL without it; the handshake itself and the exported keys are
+ * fine) cannot tell the profile; give the server a cache only toward peers
+ * that cope, or toward our own client core. The client role has no such
+ * caveat (verified against openssl s_server: "Reused session-id", equal
+ * keys). Trace lines: client "Try resume session
+ * <hex id>" (before Write ClientHello), "Resume session <hex id>" (after the
+ * ServerHello agreed), "Store session <hex id>" (after a full handshake);
+ * server "Store session <hex id>" and "Resume session <hex id>". The
+ * client's "Store session" comes when the caller takes the resume data
+ * (after "Connected"), so sessions nobody resumes trace as before. */
+
+/* Client, CONNECTED: the data to resume this session with (opaque; the
+ * caller unrefs it), or NULL (not connected, not a client, itself resumed,
+ * or GnuTLS gave no resumable data). It holds the session's master secret: keep it in
+ * memory, per call, and drop it with the call. */
+GBytes *dtls_srtp_session_get_resume_data(dtls_srtp_session *s);
+/* TRUE once CONNECTED by an abbreviated handshake. */
+gboolean dtls_srtp_session_resumed(const dtls_srtp_session *s);
+
+/* MAX_ENTRIES: the oldest entry goes when full (0 counts as 1). */
+dtls_srtp_session_cache *dtls_srtp_session_cache_new(guint max_entries);
+void dtls_srtp_session_cache_free(dtls_srtp_session_cache *c);
+guint dtls_srtp_session_cache_size(const dtls_srtp_session_cache *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(dtls_srtp_session_cache, dtls_srtp_session_cache_free)
