@@ -83,6 +83,7 @@ install_keys(media_leg *leg, media_srtp_suite suite, const guint8 *local_key, gs
 }
 
 static void start_session(media_leg *leg, media_component c);
+static void start_deferred_rtcp(media_leg *leg);
 
 /* Sends what a DTLS core queued, handles its events, re-arms its timer. */
 static void
@@ -119,8 +120,8 @@ dtls_flush(media_leg *leg, media_component c)
         leg->dtls_connected_us = g_get_monotonic_time();
         media_leg_event out = { .type = MEDIA_LEG_EVENT_SECURED };
         media_leg_emit(leg, &out);
-        if (leg->dtls_rtcp)
-          start_session(leg, MEDIA_COMPONENT_RTCP); /* the reference's "Unpause" */
+        if (leg->rtcp_deferred)
+          start_deferred_rtcp(leg); /* the reference's "Unpause" */
       }
     } else if (ev.type == DTLS_SRTP_EVENT_FAILED) {
       media_leg_fail(leg, ev.reason ? ev.reason : "DTLS handshake failed");
@@ -199,13 +200,45 @@ media_leg_init_dtls(media_leg *leg, const media_leg_dtls_config *config, GError 
   leg->dtls = dtls_srtp_session_new(&dc, error);
   if (!leg->dtls)
     return FALSE;
-  if (config->rtcp_session) {
+  if (config->rtcp_session && config->role == DTLS_ROLE_CLIENT) {
+    leg->rtcp_deferred = TRUE;
+    leg->rtcp_identity = identity_ref(config->identity);
+    leg->rtcp_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), config->n_remote_fingerprints);
+    g_array_append_vals(leg->rtcp_fingerprints, config->remote_fingerprints, config->n_remote_fingerprints);
+    leg->rtcp_trace_name = g_strdup(config->rtcp_trace_name);
+  } else if (config->rtcp_session) {
     dc.trace_name = config->rtcp_trace_name;
     leg->dtls_rtcp = dtls_srtp_session_new(&dc, error);
     if (!leg->dtls_rtcp)
       return FALSE;
   }
   return TRUE;
+}
+
+/* The client's RTCP session, resuming the RTP one (RFC 5764 §4.1: a second
+ * DTLS session on the RTCP port keys SRTCP). */
+static void
+start_deferred_rtcp(media_leg *leg)
+{
+  g_autoptr(GBytes) resume = dtls_srtp_session_get_resume_data(leg->dtls);
+  dtls_srtp_config dc = {
+    .role = DTLS_ROLE_CLIENT,
+    .identity = leg->rtcp_identity,
+    .remote_fingerprints = (const fingerprint *)leg->rtcp_fingerprints->data,
+    .n_remote_fingerprints = leg->rtcp_fingerprints->len,
+    .trace_name = leg->rtcp_trace_name,
+    .mtu = 1200,
+    .resume_data = resume,
+  };
+  g_autoptr(GError) error = NULL;
+  leg->rtcp_deferred = FALSE;
+  leg->dtls_rtcp = dtls_srtp_session_new(&dc, &error);
+  if (!leg->dtls_rtcp) {
+    g_warning("cannot start the RTCP DTLS session: %s", error->message);
+    media_leg_fail(leg, "DTLS for RTCP could not start");
+    return;
+  }
+  start_session(leg, MEDIA_COMPONENT_RTCP);
 }
 
 void
@@ -243,7 +276,7 @@ static void
 send_out(media_leg *to, guint8 *buf, gsize len, gboolean rtcp)
 {
   if (to->srtp_out) {
-    if (rtcp && to->dtls_rtcp && !to->srtcp_out) {
+    if (rtcp && (to->dtls_rtcp || to->rtcp_deferred) && !to->srtcp_out) {
       to->stats.dropped++; /* the RTCP session is not keyed yet */
       return;
     }
@@ -513,6 +546,11 @@ media_leg_free(media_leg *leg)
   media_srtp_free(leg->srtp_out);
   media_srtp_free(leg->srtcp_in);
   media_srtp_free(leg->srtcp_out);
+  if (leg->rtcp_identity)
+    identity_unref(leg->rtcp_identity);
+  if (leg->rtcp_fingerprints)
+    g_array_unref(leg->rtcp_fingerprints);
+  g_free(leg->rtcp_trace_name);
   g_free(leg);
 }
 

@@ -21,6 +21,13 @@ struct media_leg {
   dtls_srtp_session *dtls;        /* on the RTP component */
   dtls_srtp_session *dtls_rtcp;   /* on the RTCP component (SIP legs without rtcp-mux) */
   GSource *dtls_rtcp_timer;
+  /* A DTLS client's RTCP session is made once the RTP session connected, so
+   * that it can resume it (the reference page's trace): its settings wait
+   * here until then. */
+  gboolean rtcp_deferred;
+  identity *rtcp_identity;
+  GArray *rtcp_fingerprints;   /* of fingerprint */
+  char *rtcp_trace_name;
   media_srtp *srtp_in, *srtp_out;
   media_srtp *srtcp_in, *srtcp_out; /* from dtls_rtcp; NULL: SRTCP uses srtp_in/out */
   media_leg *peer;

@@ -78,7 +78,7 @@ for mode, keying in ((None, ("none",)), ("srtp", ("sdes",)), ("srtp-mand", ("sde
 
 
 # 3. Incoming offers: the first listed mechanism the offer supports wins.
-def inbound(label, gw_sets, phone_opts, expect_keying=None, expect_status=None):
+def inbound(label, gw_sets, phone_opts, expect_keying=None, expect_status=None, check_resume=False):
     gw = Gateway(("trace.dtls=true",) + tuple(gw_sets))
     page = Page(f"http://127.0.0.1:{gw.http_port}/", PAGE_WAV)
     phone = Baresip("carol", tone_hz=1000, **phone_opts)
@@ -104,6 +104,17 @@ def inbound(label, gw_sets, phone_opts, expect_keying=None, expect_status=None):
             phone.wait_audio(2.5)
             heard, info = hears(page, inc["call"], 1000)
             ok(heard, f"{label}: the page hears baresip ({info})")
+            if check_resume:
+                log = gw.log()
+                m = re.search(r"DTLS\.SRTCP\.(\d+): Try resume session ([0-9a-f]+)", log)
+                resumed = m is not None and re.search(rf"DTLS\.SRTCP\.{m.group(1)}: Resume session", log) is not None
+                ok(m is not None and re.search(rf"DTLS\.SRTCP\.{m.group(1)}: Connected", log) is not None,
+                   f"{label}: the RTCP session offers to resume the RTP one and connects "
+                   f"({'resumed' if resumed else 'baresip declined: full handshake'})",
+                   "\n".join(l for l in log.splitlines() if "SRTCP" in l)[-2000:])
+                rtcp = phone.audio_stats() or {}
+                ok(len(phone.events_of("CALL_MENC")) >= 2 or "RTCP" in str(phone.events_of("CALL_MENC")),
+                   f"{label}: baresip keyed both sessions ({[e.get('param') for e in phone.events_of('CALL_MENC')]})")
             phone.hangup()
             page.wait("m.type === 'hangup'", 10000)
     except Exception as e:
@@ -118,6 +129,8 @@ def inbound(label, gw_sets, phone_opts, expect_keying=None, expect_status=None):
 inbound("default policy, baresip offers SDES", (), {"mediaenc": "srtp"}, expect_keying="sdes")
 inbound("key-exchange = dtls-srtp, sdes; baresip offers DTLS-SRTP", ("sip.key-exchange=dtls-srtp, sdes",),
         {"mediaenc": "dtls_srtp"}, expect_keying="dtls-srtp")
+inbound("DTLS-SRTP from baresip without rtcp-mux, the gateway as DTLS client", ("sip.key-exchange=dtls-srtp",),
+        {"mediaenc": "dtls_srtp"}, expect_keying="dtls-srtp", check_resume=True)
 inbound("key-exchange = sdes, dtls-srtp; a plain offer", ("sip.key-exchange=sdes, dtls-srtp",), {},
         expect_status=488)
 
