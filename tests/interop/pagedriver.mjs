@@ -6,6 +6,12 @@
 //   {"cmd": "open", "url": "http://127.0.0.1:8080/", "wav": "/tmp/tone.wav"}
 //   {"cmd": "eval", "js": "window.T.calls"}            any expression (awaited)
 //   {"cmd": "wait", "pred": "m.type === 'connected'", "ms": 10000}
+//   {"cmd": "open_ui", "url": …, "wav": …}  the page itself, no injected client
+//   {"cmd": "click", "role": "button", "name": "Call"}
+//   {"cmd": "fill", "label": "Number or SIP address", "value": "sip:…"}
+//   {"cmd": "text", "selector": "#sec-sip"}          textContent of an element
+//   {"cmd": "waittext", "text": "Connected", "ms": 10000}  visible text appears
+//   {"cmd": "screenshot", "path": "/tmp/x.png"}
 //   {"cmd": "quit"}
 // The page gets the protocol client of pageclient.mjs as window.T, plus
 // window.T.peak(call): the dominant frequency heard from the far end.
@@ -53,6 +59,27 @@ for await (const line of rl) {
       await page.evaluate(pageClient);
       await page.evaluate(peakHelper);
       await page.evaluate(() => window.T.open());
+      out({ ok: true, result: null });
+    } else if (m.cmd === 'open_ui') {
+      browser = await launchChromium({ wav: m.wav });
+      page = await browser.newPage();
+      page.on('pageerror', e => process.stderr.write(`page error: ${e.message}\n`));
+      await page.goto(m.url);
+      out({ ok: true, result: null });
+    } else if (m.cmd === 'click') {
+      await page.getByRole(m.role || 'button', { name: m.name, exact: m.exact ?? true }).click({ timeout: m.ms ?? 10000 });
+      out({ ok: true, result: null });
+    } else if (m.cmd === 'fill') {
+      await page.getByLabel(m.label, { exact: true }).fill(m.value, { timeout: m.ms ?? 10000 });
+      out({ ok: true, result: null });
+    } else if (m.cmd === 'text') {
+      out({ ok: true, result: await page.locator(m.selector).first().textContent({ timeout: m.ms ?? 10000 }) });
+    } else if (m.cmd === 'waittext') {
+      const r = await page.getByText(m.text, { exact: false }).first().waitFor({ timeout: m.ms ?? 10000 })
+        .then(() => true, () => false);
+      out({ ok: true, result: r });
+    } else if (m.cmd === 'screenshot') {
+      await page.screenshot({ path: m.path, fullPage: true });
       out({ ok: true, result: null });
     } else if (m.cmd === 'eval') {
       out({ ok: true, result: await page.evaluate(js => (0, eval)(js), `(async () => (${m.js}))()`) });

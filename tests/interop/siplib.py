@@ -270,11 +270,28 @@ def options_ok(gw, transport="udp"):
 class Page:
     """A Chromium page driven through pagedriver.mjs (see there)."""
 
-    def __init__(self, url, wav=None):
+    def __init__(self, url, wav=None, ui=False):
+        """UI: drive the gateway's own page by its labels (else a bare
+        protocol client is injected as window.T)."""
         here = os.path.dirname(os.path.abspath(__file__))
         self.proc = subprocess.Popen(["node", os.path.join(here, "pagedriver.mjs")], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
-        self.cmd({"cmd": "open", "url": url, "wav": wav}, timeout=60)
+        self.cmd({"cmd": "open_ui" if ui else "open", "url": url, "wav": wav}, timeout=60)
+
+    def click(self, name, role="button"):
+        return self.cmd({"cmd": "click", "role": role, "name": name})
+
+    def fill(self, label, value):
+        return self.cmd({"cmd": "fill", "label": label, "value": value})
+
+    def text(self, selector):
+        return self.cmd({"cmd": "text", "selector": selector})
+
+    def wait_text(self, text, ms=10000):
+        return self.cmd({"cmd": "waittext", "text": text, "ms": ms}, timeout=ms / 1000 + 10)
+
+    def screenshot(self, path):
+        return self.cmd({"cmd": "screenshot", "path": path})
 
     def cmd(self, obj, timeout=30):
         import json
