@@ -2,7 +2,7 @@
 # Installs what is missing, builds, and runs the whole test suite:
 #   1. unit tests and fuzz-corpus replays (make check)
 #   2. the same under ASan+UBSan, in a scratch copy of the tree; every fuzz
-#      target under libFuzzer for FUZZ_SECONDS (15) each; make distcheck
+#      target under libFuzzer for FUZZ_SECONDS (10) each; make distcheck
 #   3. the interop suites in tests/interop/ (real peers, real sockets)
 # The last line is "N passed, N failed, N skipped".
 # Options: --quick skips the sanitizer build and distcheck; --only PATTERN runs only the
@@ -77,12 +77,12 @@ if [ -z "$only" ]; then
     if command -v clang >/dev/null; then
       fz=$(mktemp -d /tmp/rtc2sip-fuzz.XXXXXX)
       git ls-files -z | xargs -0 cp --parents -t "$fz" 2>/dev/null
-      echo "== fuzz targets (libFuzzer, ${FUZZ_SECONDS:-15} s each)"
+      echo "== fuzz targets (libFuzzer, ${FUZZ_SECONDS:-10} s each)"
       if (cd "$fz" && ./autogen.sh >/dev/null 2>&1 && CC=clang ./configure --enable-fuzzing >/dev/null && \
           make -j"$(nproc)" >/dev/null 2>"$fz/build-errors.log"); then
         for t in $(cd "$fz" && make -s -f Makefile print-fuzz-targets 2>/dev/null); do
           mkdir -p "$fz/work/$t"
-          if (cd "$fz" && timeout $(( ${FUZZ_SECONDS:-15} + 60 )) ./tests/fuzz/fuzz_$t -max_total_time=${FUZZ_SECONDS:-15} \
+          if (cd "$fz" && timeout $(( ${FUZZ_SECONDS:-10} + 60 )) ./tests/fuzz/fuzz_$t -max_total_time=${FUZZ_SECONDS:-10} \
                 -rss_limit_mb=2048 -print_final_stats=1 "work/$t" "tests/fuzz/corpus/$t" \
                 >"$top/test-artifacts/fuzz-$t.log" 2>&1); then
             runs=$(awk '/stat::number_of_executed_units/{print $2}' "$top/test-artifacts/fuzz-$t.log")

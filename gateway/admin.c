@@ -234,18 +234,6 @@ api_call(gateway *gw, const http_api_request *req, const char *id, http_api_resp
   respond_json(resp, 200, b);
 }
 
-static const char *
-registration_state_name(sip_registration_state s)
-{
-  switch (s) {
-  case SIP_REG_REGISTERING: return "registering";
-  case SIP_REG_REGISTERED: return "registered";
-  case SIP_REG_FAILED: return "failed";
-  case SIP_REG_UNREGISTERED: return "unregistered";
-  }
-  return "unknown";
-}
-
 static void
 describe_registration(JsonBuilder *b, const sip_ua_registration *r)
 {
@@ -255,7 +243,7 @@ describe_registration(JsonBuilder *b, const sip_ua_registration *r)
   json_builder_set_member_name(b, "aor");
   json_builder_add_string_value(b, r->aor);
   json_builder_set_member_name(b, "state");
-  json_builder_add_string_value(b, registration_state_name(r->state));
+  json_builder_add_string_value(b, sip_ua_registration_state_name(r->state));
   json_builder_set_member_name(b, "expires_in");
   if (r->state == SIP_REG_REGISTERED) {
     gint64 left = r->expires - (g_get_monotonic_time() - r->registered_at_us) / G_USEC_PER_SEC;
@@ -415,7 +403,7 @@ metrics(gateway *gw, http_api_response *resp)
   for (guint i = 0; regs && i < regs->len; i++)
     counts[((sip_ua_registration *)regs->pdata[i])->state]++;
   for (guint s = 0; s < 4; s++)
-    g_string_append_printf(m, "rtc2sip_registrations{state=\"%s\"} %u\n", registration_state_name(s), counts[s]);
+    g_string_append_printf(m, "rtc2sip_registrations{state=\"%s\"} %u\n", sip_ua_registration_state_name(s), counts[s]);
   g_string_append(m, "# HELP rtc2sip_websocket_connections Open page connections.\n"
                      "# TYPE rtc2sip_websocket_connections gauge\n");
   g_string_append_printf(m, "rtc2sip_websocket_connections %u\n", g_hash_table_size(gw->connections));

@@ -77,6 +77,8 @@ call_alloc(browser_conn *conn, const char *name, call_kind kind)
   static guint trace_counter;
   m->trace_browser = trace_counter++;
   m->trace_sip = trace_counter++;
+  m->trace_browser_always = config_get_bool(gw->cfg, "trace", "dtls-browser");
+  m->trace_sip_always = config_get_bool(gw->cfg, "trace", "dtls-sip");
   m->remote_candidates = g_ptr_array_new_with_free_func(g_free);
   c->media = m;
   return c;

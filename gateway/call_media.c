@@ -155,6 +155,7 @@ dtls_config(call_media *m, const char *trace_name)
     .remote_fingerprints = m->dtls.fingerprints ? (const fingerprint *)m->dtls.fingerprints->data : NULL,
     .n_remote_fingerprints = m->dtls.fingerprints ? m->dtls.fingerprints->len : 0,
     .trace_name = trace_name,
+    .trace_always = m->trace_browser_always,
   };
   return d;
 }
@@ -401,6 +402,7 @@ do_sip_configure(gpointer data)
       .trace_name = srtp_name,
       .rtcp_session = !s->rtcp_mux,
       .rtcp_trace_name = srtcp_name,
+      .trace_always = m->trace_sip_always,
     };
     g_autoptr(GError) error = NULL;
     if (!media_leg_configure_dtls(m->sip, &d, &error)) {

@@ -35,6 +35,7 @@ typedef struct {
   guint32 browser_ssrc;          /* the gateway's SSRC toward the browser */
   gboolean echo;
   guint trace_browser, trace_sip; /* the legs' numbers in DTLS trace names */
+  gboolean trace_browser_always, trace_sip_always; /* [trace] dtls-browser, dtls-sip */
   gboolean with_sip;             /* create a SIP (RTP) leg too */
   char *sip_bind;                /* its local address */
   guint16 sip_port_min, sip_port_max;

@@ -81,6 +81,30 @@ sdes_suites(const gateway *gw, const char *trunk)
   return config_get_list(gw->cfg, "sip", "sdes-suites");
 }
 
+/* The SIP leg's SDES keys: OURS protect what we send, THEIRS what arrives. */
+static void
+media_sdes_keys(call_sip_media *m, const sdes_crypto_attr *ours, const sdes_crypto_attr *theirs)
+{
+  m->sdes = TRUE;
+  m->suite = theirs->suite;
+  memcpy(m->local_key, ours->keys[0].key, ours->keys[0].key_len);
+  m->local_key_len = ours->keys[0].key_len;
+  memcpy(m->remote_key, theirs->keys[0].key, theirs->keys[0].key_len);
+  m->remote_key_len = theirs->keys[0].key_len;
+}
+
+/* The SIP leg's DTLS-SRTP: our setup role (RFC 5763: active is the DTLS
+ * client) and the phone's fingerprints. */
+static void
+media_dtls(call *c, call_sip_media *m, sdp_setup local_setup, const GArray *fingerprints)
+{
+  m->dtls = TRUE;
+  m->dtls_role = local_setup == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
+  m->dtls_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), fingerprints->len);
+  g_array_append_vals(m->dtls_fingerprints, fingerprints->data, fingerprints->len);
+  c->sip_dtls_role = m->dtls_role;
+}
+
 /* ---- routing -------------------------------------------------------------- */
 
 typedef struct {
@@ -395,22 +419,12 @@ take_sip_answer(call *c, const char *body, gsize len, gboolean final)
       call_end(c, "the phone answered a crypto tag we did not offer", 488, TRUE);
       return FALSE;
     }
-    m.sdes = TRUE;
-    m.suite = theirs.suite;
-    memcpy(m.local_key, ours->keys[0].key, ours->keys[0].key_len);
-    m.local_key_len = ours->keys[0].key_len;
-    memcpy(m.remote_key, theirs.keys[0].key, theirs.keys[0].key_len);
-    m.remote_key_len = theirs.keys[0].key_len;
+    media_sdes_keys(&m, ours, &theirs);
     c->sip_keying = g_strdup("sdes");
     g_free(c->sip_suite);
     c->sip_suite = g_strdup(media_srtp_suite_name(theirs.suite));
   } else if (res.kx == SDP_SIP_KX_DTLS_SRTP) {
-    /* RFC 5763: the answer's setup says who is the DTLS client. */
-    m.dtls = TRUE;
-    m.dtls_role = res.local_setup == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
-    m.dtls_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), res.fingerprints->len);
-    g_array_append_vals(m.dtls_fingerprints, res.fingerprints->data, res.fingerprints->len);
-    c->sip_dtls_role = m.dtls_role;
+    media_dtls(c, &m, res.local_setup, res.fingerprints);
     c->sip_keying = g_strdup("dtls-srtp");
   } else {
     c->sip_keying = g_strdup("none");
@@ -722,20 +736,11 @@ call_accept(call *c, const char *answer_text, browser_error_code *code, char **m
       call_end(c, "the phone's a=crypto line is not usable", 488, TRUE);
       return 0;
     }
-    m.sdes = TRUE;
-    m.suite = theirs.suite;
-    memcpy(m.local_key, ours.keys[0].key, ours.keys[0].key_len);
-    m.local_key_len = ours.keys[0].key_len;
-    memcpy(m.remote_key, theirs.keys[0].key, theirs.keys[0].key_len);
-    m.remote_key_len = theirs.keys[0].key_len;
+    media_sdes_keys(&m, &ours, &theirs);
     c->sip_keying = g_strdup("sdes");
     c->sip_suite = g_strdup(media_srtp_suite_name(theirs.suite));
   } else if (info.kx == SDP_SIP_KX_DTLS_SRTP) {
-    m.dtls = TRUE;
-    m.dtls_role = info.local_setup == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
-    m.dtls_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), info.fingerprints->len);
-    g_array_append_vals(m.dtls_fingerprints, info.fingerprints->data, info.fingerprints->len);
-    c->sip_dtls_role = m.dtls_role;
+    media_dtls(c, &m, info.local_setup, info.fingerprints);
     c->sip_keying = g_strdup("dtls-srtp");
   } else {
     c->sip_keying = g_strdup("none");
@@ -877,12 +882,7 @@ on_reinvite(call *c, const sip_event *ev)
         sdes_crypto_generate(theirs.suite, theirs.tag, &ours) == 0 &&
         sdes_crypto_format(&ours, crypto, sizeof crypto) == 0) {
       our_crypto = crypto;
-      m.sdes = TRUE;
-      m.suite = theirs.suite;
-      memcpy(m.local_key, ours.keys[0].key, ours.keys[0].key_len);
-      m.local_key_len = ours.keys[0].key_len;
-      memcpy(m.remote_key, theirs.keys[0].key, theirs.keys[0].key_len);
-      m.remote_key_len = theirs.keys[0].key_len;
+      media_sdes_keys(&m, &ours, &theirs);
     }
   }
   sdp_sip_answer_params ap = {

@@ -109,7 +109,12 @@ const config_key config_schema[] = {
   { "media", "rtp-timeout", CONFIG_UINT, "60", 0, 86400, NULL, FALSE,
     "Seconds without a media packet from either side before a call ends; 0: never." },
   { "trace", "dtls", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
-    "Log every DTLS handshake step in the DTLS.SRTP.<n> trace format." },
+    "Log every DTLS handshake step in the DTLS.SRTP.<n> trace format, on both sides (also "
+    "switched at run time by the admin API)." },
+  { "trace", "dtls-sip", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
+    "Trace the DTLS of SIP legs only (DTLS.SRTP.<n> and DTLS.SRTCP.<n>)." },
+  { "trace", "dtls-browser", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
+    "Trace the DTLS of browser legs only." },
   { NULL, NULL, 0, NULL, 0, 0, NULL, FALSE, NULL },
 };
 

@@ -133,8 +133,8 @@ on_user_registration(sip_ua *ua, const sip_event *ev)
   return TRUE;
 }
 
-static const char *
-registration_state_name(sip_registration_state s)
+const char *
+sip_ua_registration_state_name(sip_registration_state s)
 {
   switch (s) {
   case SIP_REG_REGISTERING: return "registering";
@@ -163,7 +163,7 @@ on_registration(sip_ua *ua, const sip_event *ev)
     g_message("trunk %s: registration of %s failed: %u %s", r->trunk, r->aor, ev->status,
               ev->reason ? ev->reason : "");
   } else {
-    g_message("trunk %s: %s %s", r->trunk, r->aor, registration_state_name(ev->reg_state));
+    g_message("trunk %s: %s %s", r->trunk, r->aor, sip_ua_registration_state_name(ev->reg_state));
   }
 }
 

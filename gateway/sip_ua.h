@@ -31,6 +31,9 @@ typedef struct {
   gint64 registered_at_us;
 } sip_ua_registration;
 
+/* "registering", "registered", "failed", "unregistered". */
+const char *sip_ua_registration_state_name(sip_registration_state s);
+
 /* The trunks' registrations (borrowed array of sip_ua_registration). */
 const GPtrArray *sip_ua_registrations(const sip_ua *ua);
 

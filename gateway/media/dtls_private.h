@@ -13,6 +13,7 @@ struct dtls_srtp_session {
   fingerprint *remote_fps;
   guint n_remote_fps;
   char *trace_name;
+  gboolean trace_always;
   guint mtu;
 
   gnutls_session_t tls;

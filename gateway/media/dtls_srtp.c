@@ -442,6 +442,7 @@ dtls_srtp_session_new(const dtls_srtp_config *config, GError **error)
                             sizeof(fingerprint) * config->n_remote_fingerprints);
   s->n_remote_fps = config->n_remote_fingerprints;
   s->trace_name = g_strdup(config->trace_name);
+  s->trace_always = config->trace_always;
   s->mtu = config->mtu ? config->mtu : DTLS_SRTP_DEFAULT_MTU;
   s->state = DTLS_SRTP_NEW;
   s->deadline = -1;

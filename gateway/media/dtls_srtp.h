@@ -105,6 +105,7 @@ typedef struct {
   const fingerprint *remote_fingerprints; /* copied; at least one */
   guint n_remote_fingerprints;
   const char *trace_name;               /* e.g. "DTLS.SRTP.3"; NULL = no trace */
+  gboolean trace_always;                /* trace even while dtls_srtp_set_trace is off */
   guint mtu;                            /* 0 = DTLS_SRTP_DEFAULT_MTU */
   /* Client: resume the session this came from
    * (dtls_srtp_session_get_resume_data); unusable data gives a full

@@ -34,7 +34,7 @@ dtls_srtp_set_trace_sink(dtls_srtp_trace_sink sink, gpointer user_data)
 gboolean
 dtls_trace_enabled(const dtls_srtp_session *s)
 {
-  return s->trace_name != NULL && g_atomic_int_get(&trace_on);
+  return s->trace_name != NULL && (s->trace_always || g_atomic_int_get(&trace_on));
 }
 
 void

@@ -195,6 +195,7 @@ media_leg_init_dtls(media_leg *leg, const media_leg_dtls_config *config, GError 
     .remote_fingerprints = config->remote_fingerprints,
     .n_remote_fingerprints = config->n_remote_fingerprints,
     .trace_name = config->trace_name,
+    .trace_always = config->trace_always,
     .mtu = 1200,
   };
   leg->dtls = dtls_srtp_session_new(&dc, error);
@@ -206,6 +207,7 @@ media_leg_init_dtls(media_leg *leg, const media_leg_dtls_config *config, GError 
     leg->rtcp_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), config->n_remote_fingerprints);
     g_array_append_vals(leg->rtcp_fingerprints, config->remote_fingerprints, config->n_remote_fingerprints);
     leg->rtcp_trace_name = g_strdup(config->rtcp_trace_name);
+    leg->rtcp_trace_always = config->trace_always;
   } else if (config->rtcp_session) {
     dc.trace_name = config->rtcp_trace_name;
     leg->dtls_rtcp = dtls_srtp_session_new(&dc, error);
@@ -227,6 +229,7 @@ start_deferred_rtcp(media_leg *leg)
     .remote_fingerprints = (const fingerprint *)leg->rtcp_fingerprints->data,
     .n_remote_fingerprints = leg->rtcp_fingerprints->len,
     .trace_name = leg->rtcp_trace_name,
+    .trace_always = leg->rtcp_trace_always,
     .mtu = 1200,
     .resume_data = resume,
   };

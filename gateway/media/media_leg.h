@@ -57,6 +57,7 @@ typedef struct {
    * RFC 5764 §4.1): it keys SRTCP and starts once the first connected. */
   gboolean rtcp_session;
   const char *rtcp_trace_name;    /* "DTLS.SRTCP.<n>" */
+  gboolean trace_always;          /* trace this leg whatever the global switch says */
 } media_leg_dtls_config;
 
 /* A browser leg: ICE (rtcp-mux) and DTLS-SRTP. */

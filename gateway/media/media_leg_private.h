@@ -28,6 +28,7 @@ struct media_leg {
   identity *rtcp_identity;
   GArray *rtcp_fingerprints;   /* of fingerprint */
   char *rtcp_trace_name;
+  gboolean rtcp_trace_always;
   media_srtp *srtp_in, *srtp_out;
   media_srtp *srtcp_in, *srtcp_out; /* from dtls_rtcp; NULL: SRTCP uses srtp_in/out */
   media_leg *peer;

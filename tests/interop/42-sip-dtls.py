@@ -30,8 +30,9 @@ def hears(page, call, hz):
     return False, r
 
 
-def outbound(label, gw_sets, phone_opts, expect=("dtls-srtp",), check_fp=True, two_sessions=None):
-    gw = Gateway(("trace.dtls=true",) + tuple(gw_sets))
+def outbound(label, gw_sets, phone_opts, expect=("dtls-srtp",), check_fp=True, two_sessions=None, trace_all=True,
+             check=None):
+    gw = Gateway((("trace.dtls=true",) if trace_all else ()) + tuple(gw_sets))
     phone = Baresip("bob", tone_hz=1000, **phone_opts)
     page = Page(f"http://127.0.0.1:{gw.http_port}/", PAGE_WAV)
     try:
@@ -55,6 +56,8 @@ def outbound(label, gw_sets, phone_opts, expect=("dtls-srtp",), check_fp=True, t
             log = gw.log()
             srtcp = re.search(r"DTLS\.SRTCP\.\d+: Connected", log) is not None
             ok(srtcp == two_sessions, f"{label}: {'a second DTLS session keys SRTCP on the RTCP port' if two_sessions else 'one DTLS session (rtcp-mux)'}")
+        if check:
+            check(gw)
         page.js("window.T.send({type: 'hangup', call: 'c1'})")
         ok(phone.wait_event("CALL_CLOSED", timeout=10) is not None, f"{label}: hang-up reaches baresip")
     except Exception as e:
@@ -70,6 +73,17 @@ def outbound(label, gw_sets, phone_opts, expect=("dtls-srtp",), check_fp=True, t
 outbound("dtls-srtp, no rtcp-mux", ("sip.key-exchange=dtls-srtp",), {"mediaenc": "dtls_srtp"}, two_sessions=True)
 outbound("dtls-srtp with rtcp-mux", ("sip.key-exchange=dtls-srtp",), {"mediaenc": "dtls_srtp", "rtcp_mux": True},
          two_sessions=False)
+
+# Tracing one side only: [trace] dtls-sip traces the SIP leg (leg 1) and
+# not the browser leg (leg 0).
+def sip_side_only(gw):
+    log = gw.log()
+    ok(re.search(r"DTLS\.SRTP\.1: Connected", log) is not None and re.search(r"DTLS\.SRTP\.0:", log) is None,
+       "trace.dtls-sip = true: the SIP leg's DTLS is traced, the browser leg's is not")
+
+
+outbound("dtls-srtp, SIP-side trace only", ("sip.key-exchange=dtls-srtp", "trace.dtls-sip=true"),
+         {"mediaenc": "dtls_srtp", "rtcp_mux": True}, trace_all=False, check=sip_side_only)
 
 # 2. The default policy (sdes, dtls-srtp, rtp) against every baresip mode.
 for mode, keying in ((None, ("none",)), ("srtp", ("sdes",)), ("srtp-mand", ("sdes",)), ("dtls_srtp", ("dtls-srtp",))):

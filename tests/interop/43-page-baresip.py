@@ -36,7 +36,7 @@ def grouped(fp):
     return " ".join(hexs[i:i + 4] for i in range(0, len(hexs), 4))
 
 
-def outgoing(label, gw_sets, phone_opts, expect_sentence, dtls):
+def outgoing(label, gw_sets, phone_opts, expect_sentence, dtls, admin_hangup=False):
     gw = Gateway(gw_sets)
     phone = Baresip("bob", tone_hz=1000, **phone_opts)
     page = Page(f"http://127.0.0.1:{gw.http_port}/", PAGE_WAV, ui=True)
@@ -72,8 +72,15 @@ def outgoing(label, gw_sets, phone_opts, expect_sentence, dtls):
             ev = phone.wait_event("CALL_DTMF_START", timeout=5)
             got += (ev or {}).get("param", "?")[:1]
         ok(got == "5#", f"{label}: DTMF from the dial pad reaches baresip ({got!r})")
-        page.click("Hang up")
-        ok(phone.wait_event("CALL_CLOSED", timeout=10) is not None, f"{label}: Hang up ends baresip's call")
+        if admin_hangup:
+            admin(gw, f"/api/v1/calls/{c['id']}", method="DELETE")
+            ok(phone.wait_event("CALL_CLOSED", timeout=10) is not None, f"{label}: DELETE on the admin API ends baresip's call")
+            ok(page.wait_text("hung up by the admin", 5000), f"{label}: … and the page says so")
+            time.sleep(1)
+            ok(admin(gw, "/api/v1/calls")["calls"] == [], f"{label}: … and the call is gone from the admin API")
+        else:
+            page.click("Hang up")
+            ok(phone.wait_event("CALL_CLOSED", timeout=10) is not None, f"{label}: Hang up ends baresip's call")
     except Exception as e:
         ok(False, f"{label}: ran to its end", repr(e) + gw.log()[-2000:])
     page.quit()
@@ -86,7 +93,7 @@ def outgoing(label, gw_sets, phone_opts, expect_sentence, dtls):
 outgoing("SDES over UDP", ("sip.key-exchange=sdes",), {"mediaenc": "srtp-mand"},
          r"SDES keys sent over UDP signalling, readable by every SIP hop", dtls=False)
 outgoing("DTLS-SRTP", ("sip.key-exchange=dtls-srtp",), {"mediaenc": "dtls_srtp", "rtcp_mux": True},
-         r"DTLS-SRTP, phone's certificate verified", dtls=True)
+         r"DTLS-SRTP, phone's certificate verified", dtls=True, admin_hangup=True)
 
 # Incoming calls: answered, then rejected.
 gw = Gateway()
