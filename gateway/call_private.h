@@ -181,6 +181,18 @@ void call_flush_page(call *c);
 /* Sends the pending local candidates after our SDP reached the page. */
 void call_flush_candidates(call *c);
 
+/* call_sip.c: what both directions share. */
+void call_sip_wipe_offer_keys(call *c);
+void call_sip_load_policy(const gateway *gw, const char *trunk, sdp_sip_kx_policy *policy);
+char **call_sip_sdes_suites(const gateway *gw, const char *trunk);
+void call_sip_media_sdes_keys(call_sip_media *m, const sdes_crypto_attr *ours, const sdes_crypto_attr *theirs);
+void call_sip_media_dtls(call *c, call_sip_media *m, sdp_setup local_setup, const GArray *fingerprints);
+/* call_outbound.c */
+void call_outbound_send_invite(call *c);
+void call_outbound_on_invite_response(call *c, const sip_event *ev);
+/* call_inbound.c */
+void call_inbound_offer_to_page(call *c);
+
 /* call_sip.c: the SIP leg's reactions to media events. */
 void call_sip_on_ready(call *c);
 void call_sip_end(call *c, guint sip_status);
