@@ -9,6 +9,7 @@
 #include "gateway/call.h"
 #include "gateway/call_private.h"
 #include "gateway/sip_ua.h"
+#include "signalling/browser/browser_token.h"
 
 void
 browser_conn_flush(browser_conn *conn)
@@ -54,6 +55,12 @@ static void
 handle_register(browser_conn *conn, browser_request *req)
 {
   gateway *gw = conn->gw;
+  if (conn->token_user && strcmp(conn->token_user, req->user) != 0) {
+    g_autofree char *msg = g_strdup_printf("register: this page's token is for user %s",
+                                           conn->token_user);
+    browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_UNAUTHORIZED, msg);
+    return;
+  }
   browser_conn *other = g_hash_table_lookup(gw->users, req->user);
   if (other && other != conn) {
     browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_BUSY,
@@ -80,6 +87,35 @@ handle_register(browser_conn *conn, browser_request *req)
   browser_session_send_registered(conn->session, req->id, req->user, NULL, TRUE);
 }
 
+/* auth = token: the hello's token must be signed with browser.secret and
+ * not expired; its user becomes the caller's identity. A refused page gets
+ * "unauthorized" and the socket closes. */
+static gboolean
+check_token(browser_conn *conn, browser_request *req)
+{
+  const config *cfg = conn->gw->cfg;
+  const char *secret = config_get_string(cfg, "browser", "secret");
+  const char *reason = "malformed: no token";
+  char *user = NULL;
+  if (req->token &&
+      browser_token_verify(req->token, strlen(req->token), (const guint8 *)secret, strlen(secret),
+                           g_get_real_time() / G_USEC_PER_SEC,
+                           (gint64)config_get_uint(cfg, "browser", "token-leeway"), &user, &reason) == 0) {
+    g_free(conn->token_user);
+    conn->token_user = user;
+    g_message("page %s authenticated as %s", conn->peer, user);
+    return TRUE;
+  }
+  g_autofree char *msg = g_strdup_printf("unauthorized: the token is refused (%s)", reason);
+  g_message("page %s: token refused (%s)", conn->peer, reason);
+  conn->gw->counters.ws_errors_sent++;
+  browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_UNAUTHORIZED, msg);
+  browser_conn_flush(conn);
+  if (conn->ws)
+    ws_connection_close(conn->ws, 1008, "unauthorized");
+  return FALSE;
+}
+
 static void
 handle_request(browser_conn *conn, browser_request *req)
 {
@@ -87,6 +123,8 @@ handle_request(browser_conn *conn, browser_request *req)
 
   switch (req->type) {
   case BROWSER_REQ_HELLO:
+    if (!strcmp(config_get_string(conn->gw->cfg, "browser", "auth"), "token") && !check_token(conn, req))
+      break;
     browser_session_send_welcome(conn->session, req->id, conn->gw->fingerprint_text,
                                  conn->gw->ice_servers);
     break;
@@ -193,6 +231,7 @@ browser_conn_free(browser_conn *conn)
   browser_session_free(conn->session);
   g_hash_table_unref(conn->calls);
   g_free(conn->peer);
+  g_free(conn->token_user);
   g_free(conn);
 }
 

@@ -11,6 +11,7 @@ typedef struct browser_conn {
   GHashTable *calls;         /* call name -> call (borrowed: calls unlink themselves) */
   char *peer;
   char *user;                /* the user this page registered, or NULL */
+  char *token_user;          /* the user its token names (auth = token), or NULL */
   guint upstream_registration; /* the SIP registration made for it, 0: none */
   JsonNode *register_id;     /* the id of the register request, until answered */
   gboolean upstream_registered;

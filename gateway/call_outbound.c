@@ -153,7 +153,7 @@ call_start_outbound(browser_conn *conn, const char *name, const char *to, const 
     return -EINVAL;
   }
   call *c = call_alloc(conn, name, CALL_OUTBOUND);
-  c->from = g_strdup(conn->user ? conn->user : conn->peer);
+  c->from = g_strdup(conn->token_user ? conn->token_user : conn->user ? conn->user : conn->peer);
   c->to = g_strdup(to);
   c->trunk = g_steal_pointer(&r.trunk);
   c->sip_codecs = codecs;

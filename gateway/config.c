@@ -28,6 +28,13 @@ const config_key config_schema[] = {
   { "admin", "token", CONFIG_STRING, "", 0, 0, NULL, TRUE,
     "Bearer token every admin request needs. Empty: a random one is generated at first start and "
     "kept in the state folder (admin-token, mode 0600)." },
+  { "browser", "auth", CONFIG_ENUM, "none", 0, 0, "none,token", FALSE,
+    "How pages prove who they are: none (anyone who reaches the page listener), or token: hello "
+    "must carry EXPIRY:USER:SIG signed with browser.secret (docs/auth.md)." },
+  { "browser", "secret", CONFIG_STRING, "", 0, 0, NULL, TRUE,
+    "HMAC-SHA256 key for auth = token, shared with the website that mints tokens (16 bytes or more)." },
+  { "browser", "token-leeway", CONFIG_UINT, "30", 0, 3600, NULL, FALSE,
+    "Seconds a token is still accepted after its expiry (clock skew)." },
   { "browser", "max-message-bytes", CONFIG_UINT, "65536", 1024, 1048576, NULL, FALSE,
     "Largest WebSocket message a page may send; larger ones get an error." },
   { "browser", "max-calls", CONFIG_UINT, "4", 1, 1000, NULL, FALSE,
@@ -369,6 +376,9 @@ config_validate(const config *cfg, char **problems)
       (*config_get_string(cfg, "general", "private-key") != '\0'))
     g_string_append(out, "general.certificate: needs general.private-key too (and the reverse)\n");
 
+  if (!strcmp(config_get_string(cfg, "browser", "auth"), "token") &&
+      strlen(config_get_string(cfg, "browser", "secret")) < 16)
+    g_string_append(out, "browser.secret: auth = token needs a secret of 16 bytes or more\n");
   g_auto(GStrv) trunks = config_sections_with_prefix(cfg, "trunk");
   for (guint i = 0; trunks[i]; i++) {
     g_autofree char *section = g_strdup_printf("trunk:%s", trunks[i]);

@@ -564,7 +564,8 @@ sip_ua_invite(sip_ua *ua, call *c, const char *request_uri, const char *from_dom
 {
   const char *from_user = trunk_section_value(ua, c, "from-user");
   if (!*from_user)
-    from_user = c->conn && c->conn->user ? c->conn->user : "rtc2sip";
+    from_user = c->conn && c->conn->token_user ? c->conn->token_user
+              : c->conn && c->conn->user ? c->conn->user : "rtc2sip";
   g_autofree char *from = g_strdup_printf("<sip:%s@%s>", from_user, from_domain);
   g_autofree char *to = g_strdup_printf("<%s>", request_uri);
   sip_credentials creds = {

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// [browser] auth = token: hello must carry EXPIRY:USER:SIG (HMAC-SHA256 of
+// "EXPIRY:USER" under browser.secret, unpadded base64url). Missing, expired,
+// malformed or wrongly signed tokens get "unauthorized" and the socket
+// closes; a good token gets welcome and calls work.
+import crypto from 'node:crypto';
+import { done, launchChromium, ok, startGateway } from './lib.mjs';
+import { pageClient } from './pageclient.mjs';
+
+const SECRET = 'a-test-secret-of-some-length';
+const mint = (user, expiry, secret = SECRET) => {
+  const sig = crypto.createHmac('sha256', secret).update(`${expiry}:${user}`).digest('base64url');
+  return `${expiry}:${user}:${sig}`;
+};
+const now = Math.floor(Date.now() / 1000);
+const gw = await startGateway(['browser.auth=token', `browser.secret=${SECRET}`, 'browser.token-leeway=0']);
+const browser = await launchChromium({});
+try {
+  const page = await browser.newPage();
+  await page.goto(gw.url);
+  const attempt = token => page.evaluate(async token => {
+    const ws = new WebSocket(`ws://${location.host}/ws`);
+    const got = [];
+    let closed = null;
+    ws.onmessage = ev => got.push(JSON.parse(ev.data));
+    ws.onclose = ev => { closed = ev.code; };
+    await new Promise(r => { ws.onopen = r; });
+    ws.send(JSON.stringify({ type: 'hello', id: 1, ...(token ? { token } : {}) }));
+    const end = Date.now() + 3000;
+    while (Date.now() < end && !(got.length && (got[0].type === 'welcome' || closed !== null)))
+      await new Promise(r => setTimeout(r, 50));
+    if (got[0]?.type === 'welcome') ws.close();
+    return { first: got[0], closed };
+  }, token);
+
+  for (const [label, token] of [['no token', null], ['an expired token', mint('alice', now - 60)],
+    ['a token signed with another secret', mint('alice', now + 600, 'another-secret-entirely')],
+    ['a malformed token', 'alice:123'], ['a token with a changed user', mint('alice', now + 600).replace('alice', 'mallory')]]) {
+    const r = await attempt(token);
+    ok(r.first?.type === 'error' && r.first?.code === 'unauthorized' && r.closed !== null,
+      `${label}: unauthorized and the socket closes (${r.first?.message}; close ${r.closed})`);
+  }
+  const good = await attempt(mint('alice', now + 600));
+  ok(good.first?.type === 'welcome', 'a good token: welcome');
+  ok(/page .* authenticated as alice/.test(gw.log()), 'the gateway logs the token user');
+  ok(!gw.log().includes(SECRET) && !gw.log().includes(mint('alice', now + 600).split(':')[2]),
+    'neither the secret nor a signature reaches the log');
+
+  // Without hello nothing else is taken; with alice's token only alice may register.
+  const others = await page.evaluate(async token => {
+    const open = async () => {
+      const ws = new WebSocket(`ws://${location.host}/ws`);
+      const got = [];
+      ws.onmessage = ev => got.push(JSON.parse(ev.data));
+      await new Promise(r => { ws.onopen = r; });
+      return { ws, got };
+    };
+    const wait = async (got, n) => {
+      const end = Date.now() + 3000;
+      while (Date.now() < end && got.length < n) await new Promise(r => setTimeout(r, 50));
+    };
+    const a = await open();
+    a.ws.send(JSON.stringify({ type: 'call', id: 1, call: 'x', to: 'echo', sdp: 'v=0' }));
+    await wait(a.got, 1);
+    a.ws.close();
+    const b = await open();
+    b.ws.send(JSON.stringify({ type: 'hello', id: 1, token }));
+    b.ws.send(JSON.stringify({ type: 'register', id: 2, user: 'bob' }));
+    b.ws.send(JSON.stringify({ type: 'register', id: 3, user: 'alice' }));
+    await wait(b.got, 3);
+    b.ws.close();
+    return { early: a.got[0], bob: b.got[1], alice: b.got[2] };
+  }, mint('alice', now + 600));
+  ok(others.early?.type === 'error' && others.early?.code === 'unauthorized',
+    `a call before hello is refused (${JSON.stringify(others.early)})`);
+  ok(others.bob?.type === 'error' && others.bob?.code === 'unauthorized',
+    `alice's token cannot register bob (${JSON.stringify(others.bob)})`);
+  ok(others.alice?.type === 'registered', `alice's token registers alice (${JSON.stringify(others.alice)})`);
+
+  // A call with a good token.
+  await page.evaluate(pageClient);
+  await page.evaluate(async token => {
+    const T = window.T;
+    T.ws = new WebSocket(`ws://${location.host}/ws`);
+    let queue = Promise.resolve();
+    T.ws.onmessage = ev => { const m = JSON.parse(ev.data); queue = queue.then(() => T.onMessage(m)); };
+    await new Promise(r => { T.ws.onopen = r; });
+    T.send({ type: 'hello', id: 'h', token });
+    await T.wait(m => m.type === 'welcome');
+    await T.call('e1', 'echo');
+  }, mint('alice', now + 600));
+  ok(await page.evaluate(() => window.T.wait(m => m.type === 'connected', 10000)), 'with a good token the echo call connects');
+  await page.close();
+} catch (e) {
+  ok(false, 'the suite ran to its end', e.stack);
+} finally {
+  await browser.close();
+  const r = await gw.stop();
+  ok(r.code === 0, `the gateway stops with status 0 (${r.code ?? r.signal})`);
+  process.exitCode = done() ? 1 : 0;
+}
