@@ -167,6 +167,7 @@ api_status(gateway *gw, http_api_response *resp)
   add_u64(b, "srtp_replay_drops", replay);
   add_u64(b, "websocket_connections", g_hash_table_size(gw->connections));
   add_u64(b, "websocket_connections_total", gw->counters.ws_connections_total);
+  add_u64(b, "websocket_origin_refusals", gw->counters.ws_origin_refusals);
   json_builder_end_object(b);
   json_builder_end_object(b);
   respond_json(resp, 200, b);
@@ -407,6 +408,10 @@ metrics(gateway *gw, http_api_response *resp)
   g_string_append(m, "# HELP rtc2sip_websocket_connections Open page connections.\n"
                      "# TYPE rtc2sip_websocket_connections gauge\n");
   g_string_append_printf(m, "rtc2sip_websocket_connections %u\n", g_hash_table_size(gw->connections));
+  g_string_append(m, "# HELP rtc2sip_websocket_origin_refusals_total WebSocket upgrades refused with 403 for their Origin.\n"
+                     "# TYPE rtc2sip_websocket_origin_refusals_total counter\n");
+  g_string_append_printf(m, "rtc2sip_websocket_origin_refusals_total %" G_GUINT64_FORMAT "\n",
+                         gw->counters.ws_origin_refusals);
 
   resp->status = 200;
   resp->content_type = g_strdup("text/plain; version=0.0.4; charset=utf-8");

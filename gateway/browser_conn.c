@@ -9,6 +9,7 @@
 #include "gateway/call.h"
 #include "gateway/call_private.h"
 #include "gateway/sip_ua.h"
+#include "signalling/browser/browser_origin.h"
 #include "signalling/browser/browser_token.h"
 
 void
@@ -260,10 +261,27 @@ on_close(ws_connection *ws, gpointer data)
   browser_conn_release(conn);
 }
 
+/* [http] allowed-origins: refused upgrades get 403, are logged and counted. */
+static const char *
+on_upgrade(const char *origin, const char *host, const char *peer, gpointer data)
+{
+  gateway *gw = data;
+  const char *reason = NULL;
+  if (!gw->origins || browser_origin_policy_check(gw->origins, origin, host, &reason) == 0)
+    return NULL;
+  gw->counters.ws_origin_refusals++;
+  g_autofree char *shown = origin ? g_strescape(origin, NULL) : g_strdup("(none)");
+  if (strlen(shown) > 200)
+    strcpy(shown + 190, "…");
+  g_message("page %s: WebSocket from origin %s refused with 403 (%s)", peer, shown, reason);
+  return reason;
+}
+
 const ws_callbacks *
 browser_conn_ws_callbacks(gateway *gw)
 {
   static ws_callbacks callbacks = {
+    .on_upgrade = on_upgrade,
     .on_open = on_open,
     .on_message = on_message,
     .on_close = on_close,

@@ -3,6 +3,7 @@
 #include "gateway/config.h"
 
 #include "certs/fingerprint.h"
+#include "signalling/browser/browser_origin.h"
 
 #include <errno.h>
 #include <gio/gio.h>
@@ -21,6 +22,9 @@ const config_key config_schema[] = {
     "PEM private key of `certificate`." },
   { "http", "listen", CONFIG_LISTEN, "127.0.0.1:8080", 0, 0, NULL, FALSE,
     "Address and port of the page's HTTP listener (the page, /ws). Port 0 picks a free port." },
+  { "http", "allowed-origins", CONFIG_STRING, "", 0, 0, NULL, FALSE,
+    "Comma-separated page origins (scheme://host[:port]) allowed to open the WebSocket, or *; "
+    "others get HTTP 403. Empty: the gateway's own origin, derived from listen (docs/auth.md)." },
   { "http", "document-root", CONFIG_PATH, "", 0, 0, NULL, FALSE,
     "Folder served over HTTP; empty means the installed web/www, or the source tree's." },
   { "admin", "listen", CONFIG_LISTEN, "127.0.0.1:8081", 0, 0, NULL, FALSE,
@@ -379,6 +383,14 @@ config_validate(const config *cfg, char **problems)
   if (!strcmp(config_get_string(cfg, "browser", "auth"), "token") &&
       strlen(config_get_string(cfg, "browser", "secret")) < 16)
     g_string_append(out, "browser.secret: auth = token needs a secret of 16 bytes or more\n");
+  g_auto(GStrv) origins = g_strsplit(config_get_string(cfg, "http", "allowed-origins"), ",", -1);
+  g_autoptr(browser_origin_policy) policy = browser_origin_policy_new();
+  for (guint i = 0; origins[i]; i++) {
+    const char *reason = NULL;
+    char *entry = g_strstrip(origins[i]);
+    if (*entry && browser_origin_policy_allow(policy, entry, &reason) < 0)
+      g_string_append_printf(out, "http.allowed-origins: \"%s\": %s\n", entry, reason);
+  }
   g_auto(GStrv) trunks = config_sections_with_prefix(cfg, "trunk");
   for (guint i = 0; trunks[i]; i++) {
     g_autofree char *section = g_strdup_printf("trunk:%s", trunks[i]);

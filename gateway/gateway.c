@@ -10,6 +10,7 @@
 #include "gateway/media/media_srtp.h"
 #include "gateway/admin.h"
 #include "gateway/sip_ua.h"
+#include "signalling/browser/browser_origin.h"
 
 static gboolean
 split_address(const char *text, char **host, guint16 *port)
@@ -148,6 +149,33 @@ gateway_admin_root(void)
   return g_build_filename(RTC2SIP_SRCDIR, "web", "admin", NULL);
 }
 
+/* [http] allowed-origins, or the listener's own origin(s) when empty. */
+static browser_origin_policy *
+build_origin_policy(const config *cfg, const char *host, guint port, GError **error)
+{
+  g_autoptr(browser_origin_policy) policy = browser_origin_policy_new();
+  g_auto(GStrv) entries = g_strsplit(config_get_string(cfg, "http", "allowed-origins"), ",", -1);
+  gboolean any = FALSE;
+  const char *reason = NULL;
+  for (guint i = 0; entries[i]; i++) {
+    char *entry = g_strstrip(entries[i]);
+    if (!*entry)
+      continue;
+    if (browser_origin_policy_allow(policy, entry, &reason) < 0) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "http.allowed-origins: \"%s\": %s", entry, reason);
+      return NULL;
+    }
+    any = TRUE;
+  }
+  if (!any && browser_origin_policy_allow_own(policy, host, port, FALSE, &reason) < 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "http.listen: no own origin: %s", reason);
+    return NULL;
+  }
+  g_autofree char *described = browser_origin_policy_describe(policy);
+  g_message("pages may open /ws from: %s", described);
+  return g_steal_pointer(&policy);
+}
+
 gateway *
 gateway_new(config *cfg, GMainLoop *loop, GError **error)
 {
@@ -190,6 +218,9 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
     g_set_error(error, local->domain, local->code, "http.listen: %s", local->message);
     return NULL;
   }
+  gw->origins = build_origin_policy(cfg, host, http_server_port(gw->http), error);
+  if (!gw->origins)
+    return NULL;
   if (!admin_start(gw, error))
     return NULL;
   gw->stats_timer = g_timeout_source_new_seconds(1);
@@ -242,6 +273,8 @@ gateway_free(gateway *gw)
     browser_conn_close_all(gw);
   http_server_free(gw->http);
   gw->http = NULL;
+  browser_origin_policy_free(gw->origins);
+  gw->origins = NULL;
   sip_ua_free(gw->sip); /* unregisters, ends dialogs */
   gw->sip = NULL;
   if (gw->calls) {

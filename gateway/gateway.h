@@ -28,6 +28,7 @@ typedef struct {
   guint64 packets_relayed, bytes_relayed, srtp_auth_drops, srtp_replay_drops;
   guint64 ws_connections_total;
   guint64 ws_errors_sent;
+  guint64 ws_origin_refusals; /* upgrades refused by [http] allowed-origins */
 } gateway_counters;
 
 /* Counts one more of KEY in TABLE. */
@@ -52,6 +53,7 @@ typedef struct gateway {
   GMainLoop *loop;
   media_workers *workers;
   http_server *http;
+  struct browser_origin_policy *origins; /* who may open /ws */
   sip_ua *sip;
   gateway_ice_settings ice;
   JsonNode *ice_servers;   /* the "ice_servers" of welcome */

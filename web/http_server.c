@@ -108,6 +108,29 @@ ws_path_allowed(http_server *server, struct lws *wsi)
   return strcmp(uri, server->ws_path) == 0;
 }
 
+/* Copies header TOKEN into BUF; NULL when absent (or longer than BUF). */
+static const char *
+ws_header(struct lws *wsi, enum lws_token_indexes token, char *buf, int size)
+{
+  if (lws_hdr_total_length(wsi, token) <= 0 || lws_hdr_total_length(wsi, token) >= size)
+    return lws_hdr_total_length(wsi, token) > 0 ? "" : NULL;
+  return lws_hdr_copy(wsi, buf, size, token) > 0 ? buf : NULL;
+}
+
+static int
+ws_filter_upgrade(http_server *server, struct lws *wsi)
+{
+  char origin_buf[600], host_buf[300], peer[64] = "";
+  const char *origin = ws_header(wsi, WSI_TOKEN_ORIGIN, origin_buf, sizeof origin_buf);
+  const char *host = ws_header(wsi, WSI_TOKEN_HOST, host_buf, sizeof host_buf);
+  lws_get_peer_simple(wsi, peer, sizeof peer);
+  const char *refusal = server->ws.on_upgrade(origin, host, peer, server->ws.data);
+  if (!refusal)
+    return 0;
+  lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, refusal);
+  return -1;
+}
+
 static int
 ws_receive(ws_connection *c, const char *in, size_t len)
 {
@@ -167,8 +190,11 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
 
   switch (reason) {
   case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-    /* A WebSocket upgrade: only on the configured path. */
-    return server && server->ws.on_message && ws_path_allowed(server, wsi) ? 0 : -1;
+    /* A WebSocket upgrade: only on the configured path, and only when the
+     * gateway accepts its Origin (refused with 403). */
+    if (!server || !server->ws.on_message || !ws_path_allowed(server, wsi))
+      return -1;
+    return server->ws.on_upgrade ? ws_filter_upgrade(server, wsi) : 0;
   case LWS_CALLBACK_ESTABLISHED: {
     ws_connection *c = g_new0(ws_connection, 1);
     c->server = server;

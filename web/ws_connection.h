@@ -14,6 +14,10 @@ typedef struct {
   void (*on_message)(ws_connection *c, const char *text, gsize len, gpointer data);
   /* The connection is gone; C is freed right after this returns. */
   void (*on_close)(ws_connection *c, gpointer data);
+  /* Optional: decides an upgrade before it happens. ORIGIN and HOST are the
+   * request's headers (NULL when absent), PEER its address. Returns NULL to
+   * accept, or a reason (static or owned by DATA) to refuse with HTTP 403. */
+  const char *(*on_upgrade)(const char *origin, const char *host, const char *peer, gpointer data);
   gpointer data;
   gsize max_message_bytes; /* larger frames close the connection with 1009 */
 } ws_callbacks;

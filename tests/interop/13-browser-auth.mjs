@@ -2,8 +2,11 @@
 // [browser] auth = token: hello must carry EXPIRY:USER:SIG (HMAC-SHA256 of
 // "EXPIRY:USER" under browser.secret, unpadded base64url). Missing, expired,
 // malformed or wrongly signed tokens get "unauthorized" and the socket
-// closes; a good token gets welcome and calls work.
+// closes; a good token gets welcome and calls work. [http] allowed-origins
+// (default: the gateway's own origin): upgrades from other origins get 403,
+// from a real page on another origin too, and are counted.
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { done, launchChromium, ok, startGateway } from './lib.mjs';
 import { pageClient } from './pageclient.mjs';
 
@@ -76,6 +79,39 @@ try {
   ok(others.bob?.type === 'error' && others.bob?.code === 'unauthorized',
     `alice's token cannot register bob (${JSON.stringify(others.bob)})`);
   ok(others.alice?.type === 'registered', `alice's token registers alice (${JSON.stringify(others.alice)})`);
+
+  // Origins: raw upgrades, then a real page served from another origin.
+  const upgrade = origin => new Promise(resolve => {
+    const req = http.request({ host: '127.0.0.1', port: gw.port, path: '/ws', headers: {
+      Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
+      'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==', ...(origin ? { Origin: origin } : {}) } });
+    req.on('upgrade', (res, socket) => { socket.destroy(); resolve(res.statusCode); });
+    req.on('response', res => { res.resume(); resolve(res.statusCode); });
+    req.on('error', e => resolve(e.code));
+    req.end();
+  });
+  ok(await upgrade(`http://127.0.0.1:${gw.port}`) === 101, 'an upgrade from the own origin: 101');
+  ok(await upgrade(`http://localhost:${gw.port}`) === 101, 'an upgrade from localhost on the own port: 101');
+  for (const [label, origin] of [['another site', 'https://evil.example'], ['another port', 'http://127.0.0.1:1'],
+    ['the null origin', 'null'], ['no Origin header', null], ['a garbage Origin', 'x'.repeat(2000)]])
+    ok(await upgrade(origin) === 403, `an upgrade from ${label}: 403`);
+  const other = http.createServer((req, res) => { res.setHeader('Content-Type', 'text/html'); res.end('<p>other</p>'); });
+  await new Promise(r => other.listen(0, '127.0.0.1', r));
+  const cross = await browser.newPage();
+  await cross.goto(`http://127.0.0.1:${other.address().port}/`);
+  const crossResult = await cross.evaluate(async url => new Promise(resolve => {
+    const ws = new WebSocket(url);
+    ws.onopen = () => resolve('open');
+    ws.onclose = ev => resolve(`closed ${ev.code}`);
+  }), `ws://127.0.0.1:${gw.port}/ws`);
+  await cross.close();
+  other.close();
+  ok(crossResult === 'closed 1006', `a page on another origin cannot open the WebSocket (${crossResult})`);
+  ok(/WebSocket from origin http:\/\/127\.0\.0\.1:\d+ refused with 403/.test(gw.log()), 'the refusal is logged with its origin');
+  const metrics = await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`,
+    { headers: { Authorization: `Bearer ${gw.adminToken()}` } }).then(r => r.text()).catch(() => '');
+  const refusals = Number(/rtc2sip_websocket_origin_refusals_total (\d+)/.exec(metrics)?.[1]);
+  ok(refusals === 6, `the metrics count the 6 refusals (${refusals})`);
 
   // A call with a good token.
   await page.evaluate(pageClient);

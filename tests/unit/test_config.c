@@ -61,6 +61,23 @@ test_unknown_and_bad(void)
 }
 
 static void
+test_allowed_origins(void)
+{
+  g_autoptr(config) cfg = config_new_defaults();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *problems = NULL;
+  g_assert_true(config_set_override(cfg, "http.allowed-origins= https://a.example , http://127.0.0.1:8080/,", &error));
+  g_assert_true(config_validate(cfg, &problems));
+  g_assert_true(config_set_override(cfg, "http.allowed-origins=https://a.example, null, https://b.example/path", &error));
+  g_clear_pointer(&problems, g_free);
+  g_assert_false(config_validate(cfg, &problems));
+  g_test_message("%s", problems);
+  g_assert_nonnull(strstr(problems, "http.allowed-origins: \"null\": "));
+  g_assert_nonnull(strstr(problems, "http.allowed-origins: \"https://b.example/path\": "));
+  g_assert_null(strstr(problems, "a.example\""));
+}
+
+static void
 test_override_syntax(void)
 {
   g_autoptr(config) cfg = config_new_defaults();
@@ -143,6 +160,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/defaults", test_defaults);
   g_test_add_func("/config/file-and-overrides", test_file_and_overrides);
   g_test_add_func("/config/unknown-and-bad", test_unknown_and_bad);
+  g_test_add_func("/config/allowed-origins", test_allowed_origins);
   g_test_add_func("/config/override-syntax", test_override_syntax);
   g_test_add_func("/config/listen-parse", test_listen_parse);
   g_test_add_func("/config/prefixed-sections", test_prefixed_sections);
