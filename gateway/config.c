@@ -25,6 +25,9 @@ const config_key config_schema[] = {
   { "http", "allowed-origins", CONFIG_STRING, "", 0, 0, NULL, FALSE,
     "Comma-separated page origins (scheme://host[:port]) allowed to open the WebSocket, or *; "
     "others get HTTP 403. Empty: the gateway's own origin, derived from listen (docs/auth.md)." },
+  { "http", "allow-insecure", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
+    "Allow listen on a non-loopback address without TLS (the gateway has no HTTPS yet: only "
+    "behind a reverse proxy that terminates TLS). Logged as a warning at start." },
   { "http", "document-root", CONFIG_PATH, "", 0, 0, NULL, FALSE,
     "Folder served over HTTP; empty means the installed web/www, or the source tree's." },
   { "admin", "listen", CONFIG_LISTEN, "127.0.0.1:8081", 0, 0, NULL, FALSE,
@@ -351,6 +354,20 @@ check_value(const config_key *k, const char *value)
 }
 
 gboolean
+config_listen_is_loopback(const char *listen)
+{
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  const char *reason = NULL;
+  if (!config_parse_listen(listen, &host, &port, &reason))
+    return TRUE; /* reported as a bad listen value instead */
+  if (!g_ascii_strcasecmp(host, "localhost"))
+    return TRUE;
+  g_autoptr(GInetAddress) address = g_inet_address_new_from_string(host);
+  return address && g_inet_address_get_is_loopback(address);
+}
+
+gboolean
 config_validate(const config *cfg, char **problems)
 {
   g_autoptr(GString) out = g_string_new(NULL);
@@ -383,6 +400,18 @@ config_validate(const config *cfg, char **problems)
   if (!strcmp(config_get_string(cfg, "browser", "auth"), "token") &&
       strlen(config_get_string(cfg, "browser", "secret")) < 16)
     g_string_append(out, "browser.secret: auth = token needs a secret of 16 bytes or more\n");
+  /* Exposed listeners (docs/auth.md): browsers give pages the microphone only
+   * on a secure origin, and an open gateway is a toll-fraud machine. */
+  if (!config_listen_is_loopback(config_get_string(cfg, "http", "listen"))) {
+    if (!config_get_bool(cfg, "http", "allow-insecure"))
+      g_string_append(out, "http.listen: not a loopback address, and the page listener has no TLS: browsers "
+                           "give a page the microphone only on https (or localhost), and tokens would "
+                           "cross the network in clear. Put a TLS-terminating reverse proxy in front and "
+                           "set http.allow-insecure = true, or listen on 127.0.0.1\n");
+    if (!strcmp(config_get_string(cfg, "browser", "auth"), "none"))
+      g_string_append(out, "browser.auth: none lets anyone who reaches http.listen (not a loopback address) "
+                           "call through your trunks; set browser.auth = token and browser.secret\n");
+  }
   g_auto(GStrv) origins = g_strsplit(config_get_string(cfg, "http", "allowed-origins"), ",", -1);
   g_autoptr(browser_origin_policy) policy = browser_origin_policy_new();
   for (guint i = 0; origins[i]; i++) {

@@ -70,3 +70,5 @@ char **config_sections_with_prefix(const config *cfg, const char *prefix);
 /* Splits "HOST:PORT" or "[V6]:PORT". Returns FALSE with a sentence in *REASON
  * (static) for bad input. *HOST is newly allocated. */
 gboolean config_parse_listen(const char *text, char **host, guint16 *port, const char **reason);
+/* Whether LISTEN (IP:PORT) is on a loopback address (127/8, ::1, localhost). */
+gboolean config_listen_is_loopback(const char *listen);

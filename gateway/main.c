@@ -97,6 +97,10 @@ run(config *cfg, const options *o)
     return 0;
   }
 
+  if (!config_listen_is_loopback(config_get_string(cfg, "http", "listen")))
+    g_warning("http.listen %s is not loopback and has no TLS (http.allow-insecure = true): serve the page "
+              "only through a TLS-terminating reverse proxy; browsers refuse the microphone on plain http",
+              config_get_string(cfg, "http", "listen"));
   g_autoptr(GMainLoop) loop = g_main_loop_new(NULL, FALSE);
   g_autoptr(gateway) gw = gateway_new(cfg, loop, &error);
   if (!gw) {

@@ -76,6 +76,28 @@ fi
 kill -INT $pid; wait $pid
 check "SIGINT ends it with status 0 too" [ $? -eq 0 ]
 
+# Exposed listeners: a non-loopback page listener without TLS, or without
+# browser authentication, does not start; allow-insecure plus a token does,
+# with a warning. (Admin and SIP stay on loopback.)
+out=$("$RTC2SIP" --set http.listen=0.0.0.0:0 --set admin.listen=127.0.0.1:0 --set sip.listen=udp:127.0.0.1:0 2>&1); rc=$?
+check "0.0.0.0 without TLS refuses to start (rc=$rc)" [ $rc -ne 0 ]
+check "… and says why: the microphone needs https" grep -q '^http.listen: not a loopback address.*microphone only on https.*allow-insecure' <<<"$out"
+check "… and that auth = none is not for exposed listeners" grep -q '^browser.auth: none lets anyone' <<<"$out"
+out=$("$RTC2SIP" --set http.listen=0.0.0.0:0 --set http.allow-insecure=true --check-config 2>&1); rc=$?
+check "allow-insecure alone still needs browser authentication" sh -c "[ $rc -ne 0 ] && ! echo '$out' | grep -q '^http.listen' && echo '$out' | grep -q '^browser.auth'"
+"$RTC2SIP" --set http.listen=0.0.0.0:0 --set http.allow-insecure=true --set browser.auth=token \
+  --set browser.secret=a-secret-for-the-test --set admin.listen=127.0.0.1:0 --set sip.listen=udp:127.0.0.1:0 \
+  >"$WORK/insecure.out" 2>&1 &
+pid=$!
+if wait_for_line "serving http://0.0.0.0:" 10 "$WORK/insecure.out"; then
+  check "with allow-insecure and a token it starts and warns" grep -q 'WARNING.*is not loopback and has no TLS' "$WORK/insecure.out"
+else
+  not_ok "with allow-insecure and a token it starts"; cat "$WORK/insecure.out"
+fi
+kill -INT $pid; wait $pid
+check "… and stops with status 0" [ $? -eq 0 ]
+check "--check-config accepts [::1] and localhost" sh -c "'$RTC2SIP' --set http.listen=[::1]:8080 --check-config && '$RTC2SIP' --set http.listen=localhost:8080 --check-config" 
+
 # No leaks under valgrind: start, serve a request, stop.
 if command -v valgrind >/dev/null; then
   port=$(free_port)
