@@ -12,6 +12,7 @@
 #include "gateway/sip_ua.h"
 #include "signalling/browser/browser_protocol.h"
 #include "web/http_api.h"
+#include "gateway/limits.h"
 
 #define ADMIN_TOKEN_FILE "admin-token"
 
@@ -408,6 +409,14 @@ metrics(gateway *gw, http_api_response *resp)
   g_string_append(m, "# HELP rtc2sip_websocket_connections Open page connections.\n"
                      "# TYPE rtc2sip_websocket_connections gauge\n");
   g_string_append_printf(m, "rtc2sip_websocket_connections %u\n", g_hash_table_size(gw->connections));
+  limits_stats ls = { 0 };
+  if (gw->limits)
+    limits_get_stats(gw->limits, &ls);
+  g_string_append(m, "# HELP rtc2sip_limit_refusals_total Calls refused by [limits], by kind.\n"
+                     "# TYPE rtc2sip_limit_refusals_total counter\n");
+  g_string_append_printf(m, "rtc2sip_limit_refusals_total{kind=\"concurrent\"} %" G_GUINT64_FORMAT "\n", ls.refused_concurrent);
+  g_string_append_printf(m, "rtc2sip_limit_refusals_total{kind=\"rate\"} %" G_GUINT64_FORMAT "\n", ls.refused_rate);
+  g_string_append_printf(m, "rtc2sip_limit_refusals_total{kind=\"table_full\"} %" G_GUINT64_FORMAT "\n", ls.refused_table_full);
   g_string_append(m, "# HELP rtc2sip_websocket_origin_refusals_total WebSocket upgrades refused with 403 for their Origin.\n"
                      "# TYPE rtc2sip_websocket_origin_refusals_total counter\n");
   g_string_append_printf(m, "rtc2sip_websocket_origin_refusals_total %" G_GUINT64_FORMAT "\n",

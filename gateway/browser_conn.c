@@ -8,6 +8,7 @@
 
 #include "gateway/call.h"
 #include "gateway/call_private.h"
+#include "gateway/limits.h"
 #include "gateway/sip_ua.h"
 #include "signalling/browser/browser_origin.h"
 #include "signalling/browser/browser_token.h"
@@ -23,14 +24,57 @@ browser_conn_flush(browser_conn *conn)
   }
 }
 
+/* [limits] for token users: calls per minute, then calls open at once (a
+ * slot, *SLOT_OUT, that the call gives back when it ends). Returns 0, or
+ * -EBUSY with *MESSAGE. */
+static int
+check_user_limits(browser_conn *conn, char **slot_out, char **message)
+{
+  gateway *gw = conn->gw;
+  if (!conn->token_user || !gw->limits)
+    return 0;
+  gint64 now = g_get_monotonic_time();
+  guint per_minute = (guint)config_get_uint(gw->cfg, "limits", "calls-per-minute-per-user");
+  guint concurrent = (guint)config_get_uint(gw->cfg, "limits", "concurrent-calls-per-user");
+  g_autofree char *rate_key = g_strconcat("rate:", conn->token_user, NULL);
+  g_autofree char *slot_key = g_strconcat("open:", conn->token_user, NULL);
+  int rc = 0;
+  if (concurrent && limits_try_acquire(gw->limits, now, slot_key, concurrent) < 0) {
+    *message = g_strdup_printf("call: user %s already has %u calls open (limits.concurrent-calls-per-user)",
+                               conn->token_user, concurrent);
+    rc = -EBUSY;
+  } else if (per_minute && limits_try_rate(gw->limits, now, rate_key, per_minute) < 0) {
+    if (concurrent)
+      limits_release(gw->limits, slot_key);
+    *message = g_strdup_printf("call: user %s started %u calls in the last minute (limits.calls-per-minute-per-user)",
+                               conn->token_user, per_minute);
+    rc = -EBUSY;
+  } else if (concurrent) {
+    *slot_out = g_steal_pointer(&slot_key);
+  }
+  if (rc < 0)
+    g_message("page %s: %s", conn->peer, *message);
+  return rc;
+}
+
 static void
 handle_call(browser_conn *conn, browser_request *req)
 {
   browser_error_code code = BROWSER_ERROR_INTERNAL;
   g_autofree char *message = NULL;
-  int rc = g_strcmp0(req->to, "echo") == 0
-             ? call_start_echo(conn, req->call, req->sdp, &code, &message)
-             : call_start_outbound(conn, req->call, req->to, req->sdp, &code, &message);
+  g_autofree char *slot = NULL;
+  int rc = check_user_limits(conn, &slot, &message);
+  if (rc < 0)
+    code = BROWSER_ERROR_BUSY;
+  else
+    rc = g_strcmp0(req->to, "echo") == 0
+           ? call_start_echo(conn, req->call, req->sdp, &code, &message)
+           : call_start_outbound(conn, req->call, req->to, req->sdp, &code, &message);
+  call *c = rc < 0 ? NULL : g_hash_table_lookup(conn->calls, req->call);
+  if (slot && c && c->state != CALL_STATE_ENDED)
+    call_hold_limit(c, slot);
+  else if (slot)
+    limits_release(conn->gw->limits, slot);
   if (rc < 0) {
     conn->gw->counters.ws_errors_sent++;
     browser_session_send_error(conn->session, req->id, req->call, code, message);
@@ -181,16 +225,16 @@ static void
 on_open(ws_connection *ws, gpointer data)
 {
   gateway *gw = data;
-  browser_limits limits;
-  browser_limits_init_default(&limits);
-  limits.max_message_bytes = config_get_uint(gw->cfg, "browser", "max-message-bytes");
-  limits.max_calls = config_get_uint(gw->cfg, "browser", "max-calls");
-  limits.max_messages_per_second = config_get_uint(gw->cfg, "browser", "messages-per-second");
+  browser_limits session_limits;
+  browser_limits_init_default(&session_limits);
+  session_limits.max_message_bytes = config_get_uint(gw->cfg, "browser", "max-message-bytes");
+  session_limits.max_calls = config_get_uint(gw->cfg, "browser", "max-calls");
+  session_limits.max_messages_per_second = config_get_uint(gw->cfg, "browser", "messages-per-second");
 
   browser_conn *conn = g_new0(browser_conn, 1);
   conn->gw = gw;
   conn->ws = ws;
-  conn->session = browser_session_new(&limits);
+  conn->session = browser_session_new(&session_limits);
   conn->calls = g_hash_table_new(g_str_hash, g_str_equal);
   conn->peer = g_strdup(ws_connection_peer(ws));
   ws_connection_set_user(ws, conn);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "gateway/limits.h"
 #include "signalling/sdp/sdp_negotiate.h"
 
 const char *
@@ -26,6 +27,7 @@ call_state_name(call_state state)
 static void
 call_free(call *c)
 {
+  call_release_limit(c);
   call_sip_free(c);
   if (c->pending_candidates)
     g_ptr_array_unref(c->pending_candidates);
@@ -468,12 +470,28 @@ call_add_remote_candidate(call *c, const char *candidate)
 }
 
 void
+call_hold_limit(call *c, const char *key)
+{
+  g_free(c->limit_key);
+  c->limit_key = g_strdup(key);
+}
+
+void
+call_release_limit(call *c)
+{
+  if (c->limit_key && c->gw->limits)
+    limits_release(c->gw->limits, c->limit_key);
+  g_clear_pointer(&c->limit_key, g_free);
+}
+
+void
 call_end(call *c, const char *reason, guint sip_status, gboolean tell_page)
 {
   if (c->state == CALL_STATE_ENDED)
     return;
   c->state = CALL_STATE_ENDED;
   c->end_reason = g_strdup(reason);
+  call_release_limit(c);
   g_message("call %s ended: %s", c->name, reason);
   call_sip_end(c, sip_status);
   if (c->conn) {

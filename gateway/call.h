@@ -40,6 +40,10 @@ void call_add_remote_candidate(call *c, const char *candidate);
 /* Ends the call: releases its media; tells the page with REASON unless the
  * page itself hung up (TELL_PAGE FALSE). */
 void call_end(call *c, const char *reason, guint sip_status, gboolean tell_page);
+/* The call holds one slot of KEY in gw->limits (taken by the caller), given
+ * back when it ends. */
+void call_hold_limit(call *c, const char *key);
+void call_release_limit(call *c);
 
 /* The connection went away: the call goes on without telling anyone, then
  * ends (no page to tell). */

@@ -118,6 +118,7 @@ typedef enum { CALL_ECHO, CALL_OUTBOUND, CALL_INBOUND } call_kind;
 
 struct call {
   gateway *gw;
+  char *limit_key;        /* the [limits] concurrency slot it holds, released at call_end */
   guint64 serial;
   char *name;
   browser_conn *conn;     /* NULL once the page's socket closed */

@@ -11,6 +11,7 @@
 #include "gateway/admin.h"
 #include "gateway/sip_ua.h"
 #include "signalling/browser/browser_origin.h"
+#include "gateway/limits.h"
 
 static gboolean
 split_address(const char *text, char **host, guint16 *port)
@@ -136,6 +137,7 @@ on_stats_timer(gpointer data)
     if (timeout_s)
       call_check_media_timeout(calls->pdata[i], g_get_monotonic_time(), (gint64)timeout_s * G_USEC_PER_SEC);
   }
+  limits_tick(gw->limits, g_get_monotonic_time());
   return G_SOURCE_CONTINUE;
 }
 
@@ -218,6 +220,7 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
     g_set_error(error, local->domain, local->code, "http.listen: %s", local->message);
     return NULL;
   }
+  gw->limits = limits_new((guint)config_get_uint(cfg, "limits", "table-size"));
   gw->origins = build_origin_policy(cfg, host, http_server_port(gw->http), error);
   if (!gw->origins)
     return NULL;
@@ -294,6 +297,8 @@ gateway_free(gateway *gw)
   }
   if (gw->connections)
     g_hash_table_unref(gw->connections);
+  if (gw->limits)
+    limits_free(gw->limits);
   if (gw->users)
     g_hash_table_unref(gw->users);
   call_media_set_gateway(NULL);

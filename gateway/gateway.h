@@ -54,6 +54,7 @@ typedef struct gateway {
   media_workers *workers;
   http_server *http;
   struct browser_origin_policy *origins; /* who may open /ws */
+  struct limits *limits;                 /* [limits] per token user */
   sip_ua *sip;
   gateway_ice_settings ice;
   JsonNode *ice_servers;   /* the "ice_servers" of welcome */

@@ -113,6 +113,26 @@ try {
   const refusals = Number(/rtc2sip_websocket_origin_refusals_total (\d+)/.exec(metrics)?.[1]);
   ok(refusals === 6, `the metrics count the 6 refusals (${refusals})`);
 
+  // [limits]: carol starts 12 calls at once (unusable SDP, so none holds a
+  // slot): the first 10 are taken and fail on their SDP, the 11th and 12th
+  // are refused as busy by calls-per-minute-per-user = 10.
+  const carol = await page.evaluate(async token => {
+    const ws = new WebSocket(`ws://${location.host}/ws`);
+    const got = [];
+    ws.onmessage = ev => got.push(JSON.parse(ev.data));
+    await new Promise(r => { ws.onopen = r; });
+    ws.send(JSON.stringify({ type: 'hello', id: 'h', token }));
+    for (let i = 1; i <= 12; i++)
+      ws.send(JSON.stringify({ type: 'call', id: i, call: `r${i}`, to: 'echo', sdp: 'v=0\r\n' }));
+    const end = Date.now() + 5000;
+    while (Date.now() < end && got.filter(m => m.type === 'error').length < 12) await new Promise(r => setTimeout(r, 50));
+    ws.close();
+    return got.filter(m => m.type === 'error');
+  }, mint('carol', now + 600));
+  const busy = carol.filter(m => m.code === 'busy').map(m => m.id);
+  ok(carol.length === 12 && busy.join() === '11,12',
+    `carol's 11th and 12th calls in a minute are refused as busy (busy: ${busy.join()}; ${carol.find(m => m.code === 'busy')?.message})`);
+
   // A call with a good token.
   await page.evaluate(pageClient);
   await page.evaluate(async token => {
@@ -125,7 +145,31 @@ try {
     await T.wait(m => m.type === 'welcome');
     await T.call('e1', 'echo');
   }, mint('alice', now + 600));
-  ok(await page.evaluate(() => window.T.wait(m => m.type === 'connected', 10000)), 'with a good token the echo call connects');
+  ok(await page.evaluate(() => window.T.wait(m => m.type === 'connected', 10000)),
+    'with a good token the echo call connects (carol\'s limit does not touch alice)');
+  // concurrent-calls-per-user = 2: a third open call of alice's is busy; once
+  // one ends, she may call again.
+  const conc = await page.evaluate(async () => {
+    const T = window.T;
+    await T.call('e2', 'echo');
+    const second = await T.wait(m => m.type === 'connected' && m.call === 'e2', 10000);
+    await T.call('e3', 'echo');
+    const third = await T.wait(m => m.type === 'error' && m.call === 'e3', 5000);
+    T.send({ type: 'hangup', call: 'e1' });
+    T.calls.e1.pc.close();
+    await new Promise(r => setTimeout(r, 300));
+    await T.call('e4', 'echo');
+    const fourth = await T.wait(m => (m.type === 'connected' || m.type === 'error') && m.call === 'e4', 10000);
+    return { second: !!second, third, fourth };
+  });
+  ok(conc.second, 'alice\'s second call connects');
+  ok(conc.third?.code === 'busy' && /calls open/.test(conc.third?.message ?? ''),
+    `her third open call is busy (${conc.third?.message})`);
+  ok(conc.fourth?.type === 'connected', `after one ends she calls again (${conc.fourth?.type} ${conc.fourth?.message ?? ''})`);
+  const limitMetrics = await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`,
+    { headers: { Authorization: `Bearer ${gw.adminToken()}` } }).then(r => r.text()).catch(() => '');
+  const kind = k => Number(new RegExp(`rtc2sip_limit_refusals_total\\{kind="${k}"\\} (\\d+)`).exec(limitMetrics)?.[1]);
+  ok(kind('rate') === 2 && kind('concurrent') === 1, `the metrics count the refusals (rate ${kind('rate')}, concurrent ${kind('concurrent')})`);
   await page.close();
 } catch (e) {
   ok(false, 'the suite ran to its end', e.stack);
