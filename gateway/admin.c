@@ -169,6 +169,8 @@ api_status(gateway *gw, http_api_response *resp)
   add_u64(b, "websocket_connections", g_hash_table_size(gw->connections));
   add_u64(b, "websocket_connections_total", gw->counters.ws_connections_total);
   add_u64(b, "websocket_origin_refusals", gw->counters.ws_origin_refusals);
+  add_u64(b, "route_refusals", gw->counters.route_refusals);
+  add_u64(b, "sip_limit_refusals", gw->counters.sip_refusals);
   json_builder_end_object(b);
   json_builder_end_object(b);
   respond_json(resp, 200, b);
@@ -421,6 +423,12 @@ metrics(gateway *gw, http_api_response *resp)
                      "# TYPE rtc2sip_websocket_origin_refusals_total counter\n");
   g_string_append_printf(m, "rtc2sip_websocket_origin_refusals_total %" G_GUINT64_FORMAT "\n",
                          gw->counters.ws_origin_refusals);
+  g_string_append(m, "# HELP rtc2sip_route_refusals_total Page calls refused by the dial plan ([route]), loops included.\n"
+                     "# TYPE rtc2sip_route_refusals_total counter\n");
+  g_string_append_printf(m, "rtc2sip_route_refusals_total %" G_GUINT64_FORMAT "\n", gw->counters.route_refusals);
+  g_string_append(m, "# HELP rtc2sip_sip_limit_refusals_total INVITEs refused with 503 by [limits] or a trunk's limits.\n"
+                     "# TYPE rtc2sip_sip_limit_refusals_total counter\n");
+  g_string_append_printf(m, "rtc2sip_sip_limit_refusals_total %" G_GUINT64_FORMAT "\n", gw->counters.sip_refusals);
 
   resp->status = 200;
   resp->content_type = g_strdup("text/plain; version=0.0.4; charset=utf-8");

@@ -24,36 +24,64 @@ browser_conn_flush(browser_conn *conn)
   }
 }
 
-/* [limits] for token users: calls per minute, then calls open at once (a
- * slot, *SLOT_OUT, that the call gives back when it ends). Returns 0, or
+/* Whether [limits] apply to pages: not with auth = none, which only runs on
+ * loopback where every page shares one address (docs/auth.md). */
+static gboolean
+page_limits_apply(const gateway *gw)
+{
+  return gw->limits && strcmp(config_get_string(gw->cfg, "browser", "auth"), "none") != 0;
+}
+
+/* One limit pair for a new call: concurrency on "open:SCOPE", rate per
+ * minute on "rate:SCOPE". The slot taken goes into SLOTS. Returns 0, or
  * -EBUSY with *MESSAGE. */
 static int
-check_user_limits(browser_conn *conn, char **slot_out, char **message)
+admit_call(browser_conn *conn, const char *scope, const char *who, const char *open_setting,
+           const char *rate_setting, GPtrArray *slots, char **message)
 {
   gateway *gw = conn->gw;
-  if (!conn->token_user || !gw->limits)
+  guint open = (guint)config_get_uint(gw->cfg, "limits", open_setting);
+  guint rate = (guint)config_get_uint(gw->cfg, "limits", rate_setting);
+  g_autofree char *open_key = g_strconcat("open:", scope, NULL);
+  g_autofree char *rate_key = g_strconcat("rate:", scope, NULL);
+  gboolean held = FALSE;
+  int rc = limits_try_admit(gw->limits, g_get_monotonic_time(), open_key, open, rate_key, rate, LIMITS_MINUTE_US, &held);
+  if (held)
+    g_ptr_array_add(slots, g_steal_pointer(&open_key));
+  if (rc == -EBUSY)
+    *message = g_strdup_printf("call: %s already has %u calls open (limits.%s)", who, open, open_setting);
+  else if (rc == -EAGAIN)
+    *message = g_strdup_printf("call: %s started %u calls in the last minute (limits.%s)", who, rate, rate_setting);
+  else if (rc < 0)
+    *message = g_strdup("call: the gateway tracks too many callers right now (limits.table-size)");
+  return rc < 0 ? -EBUSY : 0;
+}
+
+/* [limits] for a new call of a page: per source address, then per token
+ * user. The slots taken go into SLOTS (the call gives them back when it
+ * ends). Returns 0, or -EBUSY with *MESSAGE (logged). */
+static int
+check_call_limits(browser_conn *conn, GPtrArray *slots, char **message)
+{
+  gateway *gw = conn->gw;
+  if (!page_limits_apply(gw))
     return 0;
-  gint64 now = g_get_monotonic_time();
-  guint per_minute = (guint)config_get_uint(gw->cfg, "limits", "calls-per-minute-per-user");
-  guint concurrent = (guint)config_get_uint(gw->cfg, "limits", "concurrent-calls-per-user");
-  g_autofree char *rate_key = g_strconcat("rate:", conn->token_user, NULL);
-  g_autofree char *slot_key = g_strconcat("open:", conn->token_user, NULL);
-  int rc = 0;
-  if (concurrent && limits_try_acquire(gw->limits, now, slot_key, concurrent) < 0) {
-    *message = g_strdup_printf("call: user %s already has %u calls open (limits.concurrent-calls-per-user)",
-                               conn->token_user, concurrent);
-    rc = -EBUSY;
-  } else if (per_minute && limits_try_rate(gw->limits, now, rate_key, per_minute) < 0) {
-    if (concurrent)
-      limits_release(gw->limits, slot_key);
-    *message = g_strdup_printf("call: user %s started %u calls in the last minute (limits.calls-per-minute-per-user)",
-                               conn->token_user, per_minute);
-    rc = -EBUSY;
-  } else if (concurrent) {
-    *slot_out = g_steal_pointer(&slot_key);
+  g_autofree char *addr_scope = g_strconcat("addr:", conn->peer, NULL);
+  g_autofree char *addr_who = g_strdup_printf("address %s", conn->peer);
+  int rc = admit_call(conn, addr_scope, addr_who, "concurrent-calls-per-address", "calls-per-minute-per-address",
+                      slots, message);
+  if (rc == 0 && conn->token_user) {
+    g_autofree char *user_scope = g_strconcat("user:", conn->token_user, NULL);
+    g_autofree char *user_who = g_strdup_printf("user %s", conn->token_user);
+    rc = admit_call(conn, user_scope, user_who, "concurrent-calls-per-user", "calls-per-minute-per-user", slots,
+                    message);
   }
-  if (rc < 0)
+  if (rc < 0) {
+    for (guint i = 0; i < slots->len; i++)
+      limits_release(gw->limits, slots->pdata[i]);
+    g_ptr_array_set_size(slots, 0);
     g_message("page %s: %s", conn->peer, *message);
+  }
   return rc;
 }
 
@@ -62,8 +90,8 @@ handle_call(browser_conn *conn, browser_request *req)
 {
   browser_error_code code = BROWSER_ERROR_INTERNAL;
   g_autofree char *message = NULL;
-  g_autofree char *slot = NULL;
-  int rc = check_user_limits(conn, &slot, &message);
+  g_autoptr(GPtrArray) slots = g_ptr_array_new_with_free_func(g_free);
+  int rc = check_call_limits(conn, slots, &message);
   if (rc < 0)
     code = BROWSER_ERROR_BUSY;
   else
@@ -71,12 +99,18 @@ handle_call(browser_conn *conn, browser_request *req)
            ? call_start_echo(conn, req->call, req->sdp, &code, &message)
            : call_start_outbound(conn, req->call, req->to, req->sdp, &code, &message);
   call *c = rc < 0 ? NULL : g_hash_table_lookup(conn->calls, req->call);
-  if (slot && c && c->state != CALL_STATE_ENDED)
-    call_hold_limit(c, slot);
-  else if (slot)
-    limits_release(conn->gw->limits, slot);
+  for (guint i = 0; i < slots->len; i++) {
+    if (c && c->state != CALL_STATE_ENDED)
+      call_hold_limit(c, slots->pdata[i]);
+    else
+      limits_release(conn->gw->limits, slots->pdata[i]);
+  }
   if (rc < 0) {
     conn->gw->counters.ws_errors_sent++;
+    if (code == BROWSER_ERROR_FORBIDDEN) {
+      conn->gw->counters.route_refusals++;
+      g_message("page %s: call to %s refused: %s", conn->peer, req->to, message);
+    }
     browser_session_send_error(conn->session, req->id, req->call, code, message);
     browser_session_call_ended(conn->session, req->call);
   }
@@ -236,11 +270,29 @@ on_open(ws_connection *ws, gpointer data)
   conn->ws = ws;
   conn->session = browser_session_new(&session_limits);
   conn->calls = g_hash_table_new(g_str_hash, g_str_equal);
-  conn->peer = g_strdup(ws_connection_peer(ws));
+  /* An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d. */
+  const char *peer = ws_connection_peer(ws);
+  conn->peer = g_strdup(g_str_has_prefix(peer, "::ffff:") && strchr(peer, '.') ? peer + 7 : peer);
   ws_connection_set_user(ws, conn);
   g_hash_table_add(gw->connections, conn);
   gw->counters.ws_connections_total++;
   g_debug("page connected from %s", conn->peer);
+  guint per_address = (guint)config_get_uint(gw->cfg, "limits", "connections-per-address");
+  if (page_limits_apply(gw) && per_address) {
+    g_autofree char *key = g_strconcat("conn:", conn->peer, NULL);
+    if (limits_try_acquire(gw->limits, g_get_monotonic_time(), key, per_address) == 0) {
+      conn->conn_limit_key = g_steal_pointer(&key);
+    } else {
+      g_autofree char *msg = g_strdup_printf("too many connections from %s: at most %u at once "
+                                             "(limits.connections-per-address)", conn->peer, per_address);
+      g_message("page %s: %s", conn->peer, msg);
+      gw->counters.ws_errors_sent++;
+      browser_session_send_error(conn->session, NULL, NULL, BROWSER_ERROR_BUSY, msg);
+      browser_conn_flush(conn);
+      ws_connection_close(ws, 1013, "busy");
+      conn->refused = TRUE;
+    }
+  }
 }
 
 static void
@@ -248,7 +300,7 @@ on_message(ws_connection *ws, const char *text, gsize len, gpointer data)
 {
   browser_conn *conn = ws_connection_get_user(ws);
   g_autoptr(browser_request) req = NULL;
-  if (!conn)
+  if (!conn || conn->refused)
     return;
   if (!text) {
     /* The glue dropped an oversize frame without buffering it. */
@@ -275,6 +327,9 @@ browser_conn_free(browser_conn *conn)
 {
   browser_session_free(conn->session);
   g_hash_table_unref(conn->calls);
+  if (conn->conn_limit_key && conn->gw->limits)
+    limits_release(conn->gw->limits, conn->conn_limit_key);
+  g_free(conn->conn_limit_key);
   g_free(conn->peer);
   g_free(conn->token_user);
   g_free(conn);

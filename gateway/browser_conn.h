@@ -15,6 +15,8 @@ typedef struct browser_conn {
   guint upstream_registration; /* the SIP registration made for it, 0: none */
   JsonNode *register_id;     /* the id of the register request, until answered */
   gboolean upstream_registered;
+  char *conn_limit_key;      /* the limits.connections-per-address slot it holds, or NULL */
+  gboolean refused;          /* over a connection limit: closing, nothing more is read */
 } browser_conn;
 
 /* Drops this page's user registration (local and upstream). */

@@ -472,16 +472,43 @@ call_add_remote_candidate(call *c, const char *candidate)
 void
 call_hold_limit(call *c, const char *key)
 {
-  g_free(c->limit_key);
-  c->limit_key = g_strdup(key);
+  if (!c->limit_keys)
+    c->limit_keys = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(c->limit_keys, g_strdup(key));
+}
+
+int
+call_trunk_admit(gateway *gw, const char *trunk, char **slot, char **message)
+{
+  *slot = NULL;
+  if (!gw->limits)
+    return 0;
+  g_autofree char *section = g_strdup_printf("trunk:%s", trunk);
+  guint open = (guint)config_get_uint(gw->cfg, section, "max-calls");
+  guint cps = (guint)config_get_uint(gw->cfg, section, "calls-per-second");
+  g_autofree char *open_key = g_strconcat("open:trunk:", trunk, NULL);
+  g_autofree char *rate_key = g_strconcat("cps:trunk:", trunk, NULL);
+  gboolean held = FALSE;
+  int rc = limits_try_admit(gw->limits, g_get_monotonic_time(), open_key, open, rate_key, cps, LIMITS_SECOND_US,
+                            &held);
+  if (held)
+    *slot = g_steal_pointer(&open_key);
+  if (rc == -EBUSY)
+    *message = g_strdup_printf("trunk %s already carries %u calls (trunk:%s.max-calls)", trunk, open, trunk);
+  else if (rc == -EAGAIN)
+    *message = g_strdup_printf("trunk %s takes at most %u new calls a second (trunk:%s.calls-per-second)", trunk,
+                               cps, trunk);
+  else if (rc < 0)
+    *message = g_strdup("the gateway tracks too many callers right now (limits.table-size)");
+  return rc < 0 ? -EBUSY : 0;
 }
 
 void
 call_release_limit(call *c)
 {
-  if (c->limit_key && c->gw->limits)
-    limits_release(c->gw->limits, c->limit_key);
-  g_clear_pointer(&c->limit_key, g_free);
+  for (guint i = 0; c->limit_keys && c->gw->limits && i < c->limit_keys->len; i++)
+    limits_release(c->gw->limits, c->limit_keys->pdata[i]);
+  g_clear_pointer(&c->limit_keys, g_ptr_array_unref);
 }
 
 void

@@ -21,8 +21,9 @@ on_ring_timeout(gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* An INVITE for USER, a page registered on CONN. */
-void
+/* An INVITE for USER, a page registered on CONN. Returns the call, or NULL
+ * when the INVITE was answered with an error. */
+call *
 call_sip_incoming(gateway *gw, const sip_event *ev, browser_conn *conn, const char *user)
 {
   const sip_message *msg = ev->msg;
@@ -32,7 +33,7 @@ call_sip_incoming(gateway *gw, const sip_event *ev, browser_conn *conn, const ch
       sdp_session_parse(msg->body.p, msg->body.len, SDP_PARSE_ALLOW_MISSING_S_T, &offer, &reason) < 0) {
     const char *hdrs[] = { "Warning", "399 rtc2sip \"an INVITE without a usable SDP offer\"", NULL };
     sip_ua_respond(gw->sip, ev->transaction, 488, NULL, hdrs, NULL, NULL);
-    return;
+    return NULL;
   }
   sdp_sip_kx_policy policy;
   call_sip_load_policy(gw, NULL, &policy);
@@ -42,11 +43,11 @@ call_sip_incoming(gateway *gw, const sip_event *ev, browser_conn *conn, const ch
     const char *hdrs[] = { "Warning", warning, NULL };
     sip_ua_respond(gw->sip, ev->transaction, 488, NULL, hdrs, NULL, NULL);
     g_message("INVITE for %s refused with 488: %s", user, reason);
-    return;
+    return NULL;
   }
   if (browser_session_call_count(conn->session) >= config_get_uint(gw->cfg, "browser", "max-calls")) {
     sip_ua_respond(gw->sip, ev->transaction, 486, NULL, NULL, NULL, NULL);
-    return;
+    return NULL;
   }
   g_autofree char *name = g_strdup_printf("in%" G_GUINT64_FORMAT, gw->next_serial + 1);
   sip_name_addr from;
@@ -67,6 +68,7 @@ call_sip_incoming(gateway *gw, const sip_event *ev, browser_conn *conn, const ch
   sip_ua_bind_transaction(gw->sip, ev->transaction, c);
   g_message("call %s (#%" G_GUINT64_FORMAT ") from %s to page user %s", c->name, c->serial, c->from, user);
   call_media_create(c->media);
+  return c->state == CALL_STATE_ENDED ? NULL : c;
 }
 
 /* Media legs exist: offer the call to the page and ring. */

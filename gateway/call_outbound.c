@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "gateway/dialplan.h"
 #include "gateway/sip_ua.h"
 #include "signalling/sdp/sdp_negotiate.h"
 #include "signalling/sip/sip_writer.h"
@@ -29,98 +30,117 @@ route_clear(route *r)
 }
 
 static gboolean
-trunk_next_hop(const gateway *gw, const char *trunk, sip_addr *out, char **domain)
+trunk_next_hop(const gateway *gw, const char *trunk, sip_addr *out, char **domain, char **host, guint16 *port)
 {
   g_autofree char *section = g_strdup_printf("trunk:%s", trunk);
-  g_autofree char *host = NULL;
-  guint16 port = 0;
   const char *reason;
-  if (!config_parse_listen(config_get_string(gw->cfg, section, "address"), &host, &port, &reason))
+  if (!config_parse_listen(config_get_string(gw->cfg, section, "address"), host, port, &reason))
     return FALSE;
   const char *t = config_get_string(gw->cfg, section, "transport");
   sip_transport_kind kind = !g_ascii_strcasecmp(t, "tcp") ? SIP_TRANSPORT_TCP
                           : !g_ascii_strcasecmp(t, "tls") ? SIP_TRANSPORT_TLS : SIP_TRANSPORT_UDP;
   const char *d = config_get_string(gw->cfg, section, "domain");
-  *domain = g_strdup(*d ? d : host);
-  return g_hostname_is_ip_address(host) && sip_addr_set(out, kind, host, port, 0);
+  *domain = g_strdup(*d ? d : *host);
+  return g_hostname_is_ip_address(*host) && sip_addr_set(out, kind, *host, *port, 0);
+}
+
+/* [route] allow-direct: auto allows direct SIP URIs only while nothing is
+ * exposed (SIP and the page listener both on loopback). */
+static gboolean
+route_allow_direct(gateway *gw)
+{
+  const char *allow = config_get_string(gw->cfg, "route", "allow-direct");
+  if (!strcmp(allow, "auto"))
+    return sip_ua_loopback_only(gw->sip) && config_listen_is_loopback(config_get_string(gw->cfg, "http", "listen"));
+  return !strcmp(allow, "true");
+}
+
+/* The host and port of a direct SIP URI. FALSE when it names no IP address
+ * and port. */
+static gboolean
+direct_host_port(const char *to, char **host, guint16 *port)
+{
+  const char *user = strchr(to, ':') + 1;
+  const char *end = user + strcspn(user, ";>?");
+  const char *at = memchr(user, '@', (gsize)(end - user));
+  g_autofree char *hostport = g_strndup(at ? at + 1 : user, (gsize)(end - (at ? at + 1 : user)));
+  *port = g_str_has_prefix(to, "sips:") || g_str_has_prefix(to, "SIPS:") ? 5061 : 5060;
+  if (hostport[0] == '[') {
+    char *close = strchr(hostport, ']');
+    *host = close ? g_strndup(hostport + 1, (gsize)(close - hostport - 1)) : NULL;
+    if (close && close[1] == ':')
+      *port = (guint16)g_ascii_strtoull(close + 2, NULL, 10);
+  } else {
+    char *colon = strrchr(hostport, ':');
+    *host = colon ? g_strndup(hostport, (gsize)(colon - hostport)) : g_strdup(hostport);
+    if (colon)
+      *port = (guint16)g_ascii_strtoull(colon + 1, NULL, 10);
+  }
+  if (*host && !g_ascii_strcasecmp(*host, "localhost")) {
+    g_free(*host);
+    *host = g_strdup("127.0.0.1");
+  }
+  return *host && g_hostname_is_ip_address(*host) && *port;
 }
 
 /* Where a page's call to TO goes: a trunk by the [route] rules, or directly
- * to a SIP URI's host when allowed. Returns 0 or a negative errno with a
- * sentence in *MESSAGE. */
+ * to a SIP URI's host when allowed; never to the gateway itself. Returns 0
+ * or a negative errno with the error code and a sentence for the page. */
 static int
 route_call(gateway *gw, const char *to, route *r, browser_error_code *code, char **message)
 {
-  gboolean uri = g_str_has_prefix(to, "sip:") || g_str_has_prefix(to, "sips:");
-  g_auto(GStrv) rules = config_get_list(gw->cfg, "route", "rules");
-  const char *user = uri ? strchr(to, ':') + 1 : to;
-  const char *at = uri ? strchr(user, '@') : NULL;
-  g_autofree char *domain = at ? g_strndup(at + 1, strcspn(at + 1, ":;>?")) : NULL;
-
-  for (guint i = 0; rules[i]; i++) {
-    const char *eq = strchr(rules[i], '=');
-    if (!eq)
-      continue;
-    g_autofree char *pattern = g_strstrip(g_strndup(rules[i], eq - rules[i]));
-    const char *trunk = eq + 1;
-    gboolean match = !strcmp(pattern, "*") ||
-                     (pattern[0] == '@' && domain && !g_ascii_strcasecmp(pattern + 1, domain)) ||
-                     (pattern[0] != '@' && !uri && g_str_has_prefix(to, pattern));
-    if (!match)
-      continue;
-    r->trunk = g_strdup(g_strstrip(g_strdup(trunk)));
-    g_free(r->trunk);
-    r->trunk = g_strstrip(g_strdup(trunk));
-    if (!trunk_next_hop(gw, r->trunk, &r->next_hop, &r->from_domain)) {
+  gboolean uri = dialplan_is_uri(to);
+  const char *reason = NULL;
+  if (!uri && !dialplan_number_valid(to, &reason)) {
+    *code = BROWSER_ERROR_BAD_REQUEST;
+    *message = g_strdup_printf("to: %s", reason);
+    return -EINVAL;
+  }
+  g_auto(dialplan_result) d = { 0 };
+  dialplan_route(gw->dialplan, to, route_allow_direct(gw), &d);
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  switch (d.action) {
+  case DIALPLAN_DENY:
+    *code = BROWSER_ERROR_FORBIDDEN;
+    *message = g_strdup_printf("the dial plan does not allow calls to %s (route.rules: %s)", to, d.rule);
+    return -EPERM;
+  case DIALPLAN_NO_MATCH:
+    *code = BROWSER_ERROR_FORBIDDEN;
+    *message = uri ? g_strdup_printf("%s: no [route] rule matches it, and direct SIP URIs are not allowed "
+                                     "here (route.allow-direct)", to)
+                   : g_strdup_printf("%s is outside the dial plan: no [route] rule matches it", to);
+    return -EPERM;
+  case DIALPLAN_TRUNK:
+    r->trunk = g_steal_pointer(&d.trunk);
+    if (!trunk_next_hop(gw, r->trunk, &r->next_hop, &r->from_domain, &host, &port)) {
       *code = BROWSER_ERROR_INTERNAL;
       *message = g_strdup_printf("trunk %s has no usable address (trunk:%s.address)", r->trunk, r->trunk);
       return -EINVAL;
     }
     r->request_uri = uri ? g_strdup(to) : g_strdup_printf("sip:%s@%s", to, r->from_domain);
-    return 0;
+    break;
+  case DIALPLAN_DIRECT: {
+    if (!direct_host_port(to, &host, &port)) {
+      *code = BROWSER_ERROR_BAD_REQUEST;
+      *message = g_strdup_printf("to: %s must name an IP address and port for a direct call "
+                                 "(host names need a trunk)", to);
+      return -EINVAL;
+    }
+    sip_transport_kind kind = strstr(to, "transport=tcp") ? SIP_TRANSPORT_TCP
+                            : g_str_has_prefix(to, "sips:") || strstr(to, "transport=tls") ? SIP_TRANSPORT_TLS
+                                                                                              : SIP_TRANSPORT_UDP;
+    sip_addr_set(&r->next_hop, kind, host, port, 0);
+    r->request_uri = g_strdup(to);
+    r->from_domain = g_strdup(sip_ua_local_host(gw->sip, kind));
+    break;
   }
-  if (!uri) {
-    *code = BROWSER_ERROR_NOT_FOUND;
-    *message = g_strdup_printf("no [route] rule sends \"%s\" to a trunk", to);
-    return -ENOENT;
   }
-  const char *allow = config_get_string(gw->cfg, "route", "allow-direct");
-  gboolean allowed = !strcmp(allow, "true") || (!strcmp(allow, "auto") && sip_ua_loopback_only(gw->sip));
-  if (!allowed) {
+  if (sip_ua_is_own_address(gw->sip, host, port)) {
     *code = BROWSER_ERROR_FORBIDDEN;
-    *message = g_strdup("direct SIP URIs are not allowed here (route.allow-direct)");
-    return -EPERM;
+    *message = g_strdup_printf("%s leads back to the gateway's own SIP address %s:%u (a loop)", to, host, port);
+    return -ELOOP;
   }
-  g_autofree char *hostport = g_strndup(at ? at + 1 : user, strcspn(at ? at + 1 : user, ";>?"));
-  g_autofree char *host = NULL;
-  guint16 port = 5060;
-  if (hostport[0] == '[') {
-    char *close = strchr(hostport, ']');
-    host = close ? g_strndup(hostport + 1, close - hostport - 1) : NULL;
-    if (close && close[1] == ':')
-      port = (guint16)g_ascii_strtoull(close + 2, NULL, 10);
-  } else {
-    char *colon = strrchr(hostport, ':');
-    host = colon ? g_strndup(hostport, colon - hostport) : g_strdup(hostport);
-    if (colon)
-      port = (guint16)g_ascii_strtoull(colon + 1, NULL, 10);
-  }
-  if (host && !strcmp(host, "localhost")) {
-    g_free(host);
-    host = g_strdup("127.0.0.1");
-  }
-  if (!host || !g_hostname_is_ip_address(host) || !port) {
-    *code = BROWSER_ERROR_BAD_REQUEST;
-    *message = g_strdup_printf("to: %s must name an IP address and port for a direct call "
-                               "(host names need a trunk)", to);
-    return -EINVAL;
-  }
-  sip_transport_kind kind = strstr(to, "transport=tcp") ? SIP_TRANSPORT_TCP
-                          : g_str_has_prefix(to, "sips:") || strstr(to, "transport=tls") ? SIP_TRANSPORT_TLS
-                                                                                            : SIP_TRANSPORT_UDP;
-  sip_addr_set(&r->next_hop, kind, host, port, 0);
-  r->request_uri = g_strdup(to);
-  r->from_domain = g_strdup(sip_ua_local_host(gw->sip, kind));
   return 0;
 }
 
@@ -152,7 +172,18 @@ call_start_outbound(browser_conn *conn, const char *name, const char *to, const 
     route_clear(&r);
     return -EINVAL;
   }
+  g_autofree char *trunk_slot = NULL;
+  if (r.trunk && call_trunk_admit(gw, r.trunk, &trunk_slot, message) < 0) {
+    *code = BROWSER_ERROR_BUSY;
+    g_message("page %s: call to %s refused: %s", conn->peer, to, *message);
+    g_array_unref(codecs);
+    sdp_session_free(offer);
+    route_clear(&r);
+    return -EBUSY;
+  }
   call *c = call_alloc(conn, name, CALL_OUTBOUND);
+  if (trunk_slot)
+    call_hold_limit(c, trunk_slot);
   c->from = g_strdup(conn->token_user ? conn->token_user : conn->user ? conn->user : conn->peer);
   c->to = g_strdup(to);
   c->trunk = g_steal_pointer(&r.trunk);

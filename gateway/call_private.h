@@ -118,7 +118,7 @@ typedef enum { CALL_ECHO, CALL_OUTBOUND, CALL_INBOUND } call_kind;
 
 struct call {
   gateway *gw;
-  char *limit_key;        /* the [limits] concurrency slot it holds, released at call_end */
+  GPtrArray *limit_keys;  /* the [limits] concurrency slots it holds (char *), released at call_end */
   guint64 serial;
   char *name;
   browser_conn *conn;     /* NULL once the page's socket closed */
@@ -198,7 +198,12 @@ void call_inbound_offer_to_page(call *c);
 void call_sip_on_ready(call *c);
 void call_sip_end(call *c, guint sip_status);
 void call_sip_free(call *c);
-/* An INVITE for USER, whose page is CONN. */
-void call_sip_incoming(gateway *gw, const sip_event *ev, browser_conn *conn, const char *user);
+/* An INVITE for USER, whose page is CONN. Returns the call, or NULL when
+ * the INVITE was refused. */
+call *call_sip_incoming(gateway *gw, const sip_event *ev, browser_conn *conn, const char *user);
+/* [trunk:TRUNK] max-calls and calls-per-second for one more call through
+ * it. Returns 0 with the slot to hold in *SLOT (NULL: nothing to hold), or
+ * -EBUSY with a sentence in *MESSAGE (logged by the caller). */
+int call_trunk_admit(gateway *gw, const char *trunk, char **slot, char **message);
 /* A SIP event about call C's dialog or INVITE. */
 void call_sip_on_event(call *c, const sip_event *ev);

@@ -3,6 +3,7 @@
 #include "gateway/config.h"
 
 #include "certs/fingerprint.h"
+#include "gateway/dialplan.h"
 #include "signalling/browser/browser_origin.h"
 
 #include <errno.h>
@@ -67,6 +68,15 @@ const config_key config_schema[] = {
     "Calls one token user may start in any 60 s (auth = token; 0: no limit); more get a busy error." },
   { "limits", "concurrent-calls-per-user", CONFIG_UINT, "2", 0, 100000, NULL, FALSE,
     "Calls one token user may have open at once, over all their pages (auth = token; 0: no limit)." },
+  { "limits", "connections-per-address", CONFIG_UINT, "20", 0, 100000, NULL, FALSE,
+    "WebSocket connections open at once from one IP address (not with auth = none; 0: no limit)." },
+  { "limits", "calls-per-minute-per-address", CONFIG_UINT, "60", 0, 100000, NULL, FALSE,
+    "Calls pages at one IP address may start in any 60 s (not with auth = none; 0: no limit)." },
+  { "limits", "concurrent-calls-per-address", CONFIG_UINT, "20", 0, 100000, NULL, FALSE,
+    "Calls pages at one IP address may have open at once (not with auth = none; 0: no limit)." },
+  { "limits", "sip-invites-per-minute-per-address", CONFIG_UINT, "60", 0, 1000000, NULL, FALSE,
+    "New INVITEs one untrusted SIP source (not in sip.trusted, not a trunk) may send in any 60 s; "
+    "more get 503 (0: no limit)." },
   { "limits", "table-size", CONFIG_UINT, "65536", 16, 10000000, NULL, FALSE,
     "Most users the limit table tracks at once; when full, new users are refused (docs/auth.md)." },
   { "media", "threads", CONFIG_UINT, "0", 0, 256, NULL, FALSE,
@@ -79,6 +89,9 @@ const config_key config_schema[] = {
     "AES_CM_128_HMAC_SHA1_80,AES_CM_128_HMAC_SHA1_32,AES_192_CM_HMAC_SHA1_80,AES_192_CM_HMAC_SHA1_32,"
     "AES_256_CM_HMAC_SHA1_80,AES_256_CM_HMAC_SHA1_32,AES_CM_256_HMAC_SHA1_80,AEAD_AES_128_GCM,AEAD_AES_256_GCM",
     FALSE, "SDES crypto suites our offers carry, in this order (one a=crypto line each)." },
+  { "sip", "trusted", CONFIG_LIST, "127.0.0.0/8, ::1/128", 0, 0, "", FALSE,
+    "Networks (CIDR, comma-separated) whose SIP requests are trusted like a trunk's: exempt from "
+    "limits.sip-invites-per-minute-per-address. Empty: only the trunks' addresses." },
   { "sip", "media-address", CONFIG_STRING, "", 0, 0, NULL, FALSE,
     "IP address for RTP toward SIP (bound and written in SDP); empty: the UDP listener's." },
   { "sip", "listen", CONFIG_STRING, "udp:127.0.0.1:5060, tcp:127.0.0.1:5060, tls:127.0.0.1:5061", 0, 0,
@@ -114,14 +127,19 @@ const config_key config_schema[] = {
   { "trunk:*", "auth-username", CONFIG_STRING, "", 0, 0, NULL, FALSE,
     "Digest user name when it differs from username." },
   { "trunk:*", "password", CONFIG_STRING, "", 0, 0, NULL, TRUE, "Digest password." },
+  { "trunk:*", "max-calls", CONFIG_UINT, "0", 0, 1000000, NULL, FALSE,
+    "Calls open at once through this trunk, both directions (0: no limit); more get busy or 503." },
+  { "trunk:*", "calls-per-second", CONFIG_UINT, "0", 0, 100000, NULL, FALSE,
+    "New calls per second through this trunk, both directions (0: no limit); more get busy or 503." },
   { "trunk:*", "expires", CONFIG_UINT, "3600", 60, 86400, NULL, FALSE,
     "Registration lifetime to ask for, in seconds." },
   { "route", "rules", CONFIG_LIST, "", 0, 0, "", FALSE,
-    "Dial plan, comma-separated PATTERN=TRUNK: a number prefix (\"+49=office\", \"0=office\"), "
-    "\"@domain\" for SIP URIs of that domain, or \"*\" for everything else. First match wins." },
+    "Dial plan, comma-separated PATTERN=TRUNK or PATTERN=deny, first match wins: a number prefix "
+    "(\"+49=office\"), NUMBER$ for exactly that number, \"@domain\" for SIP URIs of that domain, "
+    "\"*\" for everything. Numbers no rule matches are refused (forbidden)." },
   { "route", "allow-direct", CONFIG_ENUM, "auto", 0, 0, "auto,true,false", FALSE,
-    "May pages call SIP URIs directly (not through a trunk)? auto: only while SIP listens on "
-    "loopback." },
+    "May pages call SIP URIs that no rule matches, straight to their host? auto: only while both "
+    "SIP and the page listener are on loopback." },
   { "call", "ring-timeout", CONFIG_UINT, "60", 1, 3600, NULL, FALSE,
     "Seconds a call from SIP rings on the page before it is answered 480." },
   { "media", "rtp-ports", CONFIG_STRING, "20000-29999", 0, 0, NULL, FALSE,
@@ -436,6 +454,18 @@ config_validate(const config *cfg, char **problems)
       g_string_append_printf(out, "%s.tls-fingerprint: %s\n", section, reason);
     if (!*config_get_string(cfg, section, "address"))
       g_string_append_printf(out, "%s.address: every trunk needs an address (IP:PORT)\n", section);
+  }
+  g_auto(GStrv) rules = config_get_list(cfg, "route", "rules");
+  g_autofree char *rules_problem = NULL;
+  g_autoptr(dialplan) plan = dialplan_new((const char *const *)rules, (const char *const *)trunks, &rules_problem);
+  if (!plan)
+    g_string_append_printf(out, "route.rules: %s\n", rules_problem);
+  g_auto(GStrv) trusted = config_get_list(cfg, "sip", "trusted");
+  for (guint i = 0; trusted[i]; i++) {
+    g_autoptr(GInetAddressMask) mask = g_inet_address_mask_new_from_string(trusted[i], NULL);
+    if (!mask)
+      g_string_append_printf(out, "sip.trusted: \"%s\" is not a network (CIDR, like 192.0.2.0/24 or 2001:db8::/32)\n",
+                             trusted[i]);
   }
   if (config_get_uint(cfg, "ice", "port-min") > config_get_uint(cfg, "ice", "port-max"))
     g_string_append(out, "ice.port-min: must not be above ice.port-max\n");

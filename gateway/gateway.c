@@ -11,6 +11,7 @@
 #include "gateway/admin.h"
 #include "gateway/sip_ua.h"
 #include "signalling/browser/browser_origin.h"
+#include "gateway/dialplan.h"
 #include "gateway/limits.h"
 
 static gboolean
@@ -221,6 +222,21 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
     return NULL;
   }
   gw->limits = limits_new((guint)config_get_uint(cfg, "limits", "table-size"));
+  g_auto(GStrv) rules = config_get_list(cfg, "route", "rules");
+  g_auto(GStrv) trunks = config_sections_with_prefix(cfg, "trunk");
+  g_autofree char *plan_problem = NULL;
+  gw->dialplan = dialplan_new((const char *const *)rules, (const char *const *)trunks, &plan_problem);
+  if (!gw->dialplan) {
+    g_set_error(error, CONFIG_ERROR, 0, "route.rules: %s", plan_problem);
+    return NULL;
+  }
+  gw->sip_trusted = g_ptr_array_new_with_free_func(g_object_unref);
+  g_auto(GStrv) trusted = config_get_list(cfg, "sip", "trusted");
+  for (guint i = 0; trusted[i]; i++) {
+    GInetAddressMask *mask = g_inet_address_mask_new_from_string(trusted[i], NULL);
+    if (mask)
+      g_ptr_array_add(gw->sip_trusted, mask);
+  }
   gw->origins = build_origin_policy(cfg, host, http_server_port(gw->http), error);
   if (!gw->origins)
     return NULL;
@@ -299,6 +315,9 @@ gateway_free(gateway *gw)
     g_hash_table_unref(gw->connections);
   if (gw->limits)
     limits_free(gw->limits);
+  dialplan_free(gw->dialplan);
+  if (gw->sip_trusted)
+    g_ptr_array_unref(gw->sip_trusted);
   if (gw->users)
     g_hash_table_unref(gw->users);
   call_media_set_gateway(NULL);

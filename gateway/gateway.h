@@ -29,6 +29,8 @@ typedef struct {
   guint64 ws_connections_total;
   guint64 ws_errors_sent;
   guint64 ws_origin_refusals; /* upgrades refused by [http] allowed-origins */
+  guint64 route_refusals;     /* page calls refused by the dial plan (forbidden) */
+  guint64 sip_refusals;       /* INVITEs refused by limits (503) */
 } gateway_counters;
 
 /* Counts one more of KEY in TABLE. */
@@ -54,7 +56,9 @@ typedef struct gateway {
   media_workers *workers;
   http_server *http;
   struct browser_origin_policy *origins; /* who may open /ws */
-  struct limits *limits;                 /* [limits] per token user */
+  struct limits *limits;                 /* [limits] per user, address and trunk */
+  struct dialplan *dialplan;             /* [route] rules */
+  GPtrArray *sip_trusted;                /* [sip] trusted: GInetAddressMask */
   sip_ua *sip;
   gateway_ice_settings ice;
   JsonNode *ice_servers;   /* the "ice_servers" of welcome */

@@ -217,3 +217,24 @@ limits_get_stats(const limits *l, limits_stats *out)
   *out = l->stats;
   out->entries = g_hash_table_size(l->table);
 }
+
+int
+limits_try_admit(limits *l, gint64 now_us, const char *open_key, guint max_open, const char *rate_key,
+                 guint max_rate, gint64 window_us, gboolean *held)
+{
+  *held = FALSE;
+  if (max_open) {
+    int rc = limits_try_acquire(l, now_us, open_key, max_open);
+    if (rc < 0)
+      return rc;
+    *held = TRUE;
+  }
+  int rc = limits_try_rate_window(l, now_us, rate_key, max_rate, window_us);
+  if (rc < 0) {
+    if (*held)
+      limits_release(l, open_key);
+    *held = FALSE;
+    return rc == -EBUSY ? -EAGAIN : rc;
+  }
+  return 0;
+}

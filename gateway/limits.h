@@ -70,6 +70,15 @@ int limits_try_rate(limits *l, gint64 now_us, const char *key, guint per_minute)
  * calls per second. A key's window is the one of its latest call. */
 int limits_try_rate_window(limits *l, gint64 now_us, const char *key, guint max, gint64 window_us);
 
+/* One more call against a pair of limits: at most MAX_OPEN holders of
+ * OPEN_KEY (0: not limited, and not counted) and at most MAX_RATE events on
+ * RATE_KEY per WINDOW_US (0: not limited). Both or neither: a rate refusal
+ * gives the slot back. Returns 0 (*HELD tells whether OPEN_KEY must be
+ * released later), -EBUSY (at MAX_OPEN), -EAGAIN (at MAX_RATE) or -ENOSPC
+ * (table full). */
+int limits_try_admit(limits *l, gint64 now_us, const char *open_key, guint max_open, const char *rate_key,
+                     guint max_rate, gint64 window_us, gboolean *held);
+
 /* Drops events older than their window and entries left empty. Call every
  * few seconds (the cost is O(entries)); correctness does not depend on it,
  * only memory does. */

@@ -5,10 +5,14 @@
 #include "gateway/sip_ua.h"
 
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "gateway/call.h"
 #include "gateway/call_private.h"
+#include "gateway/limits.h"
 #include "signalling/sip/net/sip_transport.h"
 
 /* TLS policy toward one trunk address. */
@@ -196,18 +200,83 @@ request_user(const sip_message *msg)
   return g_strndup(out, (gsize)n);
 }
 
+/* The trunk whose address is HOST (an IP literal), or NULL. Caller frees. */
+static char *
+source_trunk(const gateway *gw, const char *host)
+{
+  g_autoptr(GInetAddress) from = g_inet_address_new_from_string(host);
+  g_auto(GStrv) trunks = config_sections_with_prefix(gw->cfg, "trunk");
+  for (guint i = 0; from && trunks[i]; i++) {
+    g_autofree char *section = g_strdup_printf("trunk:%s", trunks[i]);
+    g_autofree char *thost = NULL;
+    guint16 port;
+    const char *reason;
+    if (!config_parse_listen(config_get_string(gw->cfg, section, "address"), &thost, &port, &reason))
+      continue;
+    g_autoptr(GInetAddress) a = g_inet_address_new_from_string(thost);
+    if (a && g_inet_address_equal(a, from))
+      return g_strdup(trunks[i]);
+  }
+  return NULL;
+}
+
+/* Is HOST in [sip] trusted? */
+static gboolean
+source_trusted(const gateway *gw, const char *host)
+{
+  g_autoptr(GInetAddress) from = g_inet_address_new_from_string(host);
+  for (guint i = 0; from && gw->sip_trusted && i < gw->sip_trusted->len; i++)
+    if (g_inet_address_mask_matches(gw->sip_trusted->pdata[i], from))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+refuse_503(sip_ua *ua, const sip_event *ev, const char *why)
+{
+  g_autofree char *warning = g_strdup_printf("399 rtc2sip \"%s\"", why);
+  const char *hdrs[] = { "Retry-After", "5", "Warning", warning, NULL };
+  sip_ua_respond(ua, ev->transaction, 503, NULL, hdrs, NULL, NULL);
+  ua->gw->counters.sip_refusals++;
+  g_message("INVITE from %s:%u refused with 503: %s", ev->from.host, ev->from.port, why);
+}
+
+/* A new INVITE: limits by source (untrusted addresses, trunks), then the
+ * page that registered the user it is for. */
 static void
 on_incoming_invite(sip_ua *ua, const sip_event *ev)
 {
+  gateway *gw = ua->gw;
+  g_autofree char *trunk = source_trunk(gw, ev->from.host);
+  guint per_minute = (guint)config_get_uint(gw->cfg, "limits", "sip-invites-per-minute-per-address");
+  if (!trunk && per_minute && gw->limits && !source_trusted(gw, ev->from.host)) {
+    g_autofree char *key = g_strconcat("sip-rate:", ev->from.host, NULL);
+    if (limits_try_rate(gw->limits, g_get_monotonic_time(), key, per_minute) < 0) {
+      g_autofree char *why = g_strdup_printf("more than %u INVITEs a minute from %s "
+                                             "(limits.sip-invites-per-minute-per-address)", per_minute, ev->from.host);
+      refuse_503(ua, ev, why);
+      return;
+    }
+  }
   g_autofree char *user = request_user(ev->msg);
-  browser_conn *conn = user ? g_hash_table_lookup(ua->gw->users, user) : NULL;
+  browser_conn *conn = user ? g_hash_table_lookup(gw->users, user) : NULL;
   if (!conn) {
     sip_stack_respond(ua->stack, g_get_monotonic_time(), ev->transaction, 404, "Not Found", NULL, NULL,
                       NULL, 0, NULL);
     g_message("INVITE for %s: no page has registered that user (404)", user ? user : "(no user)");
     return;
   }
-  call_sip_incoming(ua->gw, ev, conn, user);
+  g_autofree char *slot = NULL;
+  g_autofree char *why = NULL;
+  if (trunk && call_trunk_admit(gw, trunk, &slot, &why) < 0) {
+    refuse_503(ua, ev, why);
+    return;
+  }
+  call *c = call_sip_incoming(gw, ev, conn, user);
+  if (slot && c)
+    call_hold_limit(c, slot);
+  else if (slot)
+    limits_release(gw->limits, slot);
 }
 
 static void
@@ -669,6 +738,48 @@ sip_ua_loopback_only(const sip_ua *ua)
       return FALSE;
   }
   return TRUE;
+}
+
+/* Is ADDRESS one of this machine's own (any interface, or loopback)? */
+static gboolean
+address_is_local(GInetAddress *address)
+{
+  if (g_inet_address_get_is_loopback(address) || g_inet_address_get_is_any(address))
+    return TRUE;
+  struct ifaddrs *list = NULL;
+  gboolean local = FALSE;
+  if (getifaddrs(&list) < 0)
+    return FALSE;
+  for (struct ifaddrs *i = list; i && !local; i = i->ifa_next) {
+    if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+      continue;
+    g_autoptr(GSocketAddress) sa = g_socket_address_new_from_native(
+      i->ifa_addr, i->ifa_addr->sa_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6));
+    local = sa && g_inet_address_equal(g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(sa)), address);
+  }
+  freeifaddrs(list);
+  return local;
+}
+
+gboolean
+sip_ua_is_own_address(const sip_ua *ua, const char *host, guint16 port)
+{
+  g_autoptr(GInetAddress) target = g_inet_address_new_from_string(host);
+  if (!target)
+    return FALSE;
+  for (int k = 0; k < SIP_TRANSPORT_COUNT; k++) {
+    if (sip_transport_local_port(ua->transport, k) != port)
+      continue;
+    g_autoptr(GInetAddress) bound = g_inet_address_new_from_string(sip_transport_local_host(ua->transport, k));
+    if (!bound)
+      continue;
+    if (g_inet_address_equal(bound, target) || g_inet_address_get_is_any(target))
+      return TRUE;
+    /* A wildcard listener answers on every local address. */
+    if (g_inet_address_get_is_any(bound) && address_is_local(target))
+      return TRUE;
+  }
+  return FALSE;
 }
 
 const char *

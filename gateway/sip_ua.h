@@ -57,6 +57,9 @@ void sip_ua_forget_call(sip_ua *ua, call *c);
 
 /* Does SIP listen on loopback addresses only? */
 gboolean sip_ua_loopback_only(const sip_ua *ua);
+/* Would a request to HOST:PORT (an IP address) reach one of our own SIP
+ * listeners? (Loop prevention for the dial plan.) */
+gboolean sip_ua_is_own_address(const sip_ua *ua, const char *host, guint16 port);
 /* Our SIP host for KIND (the listener's address). */
 const char *sip_ua_local_host(const sip_ua *ua, sip_transport_kind kind);
 /* The address RTP toward SIP uses ([sip] media-address, or the UDP

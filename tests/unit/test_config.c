@@ -77,6 +77,25 @@ test_allowed_origins(void)
   g_assert_null(strstr(problems, "a.example\""));
 }
 
+/* [route] rules must name existing trunks; [sip] trusted must be networks. */
+static void
+test_route_and_trusted(void)
+{
+  g_autoptr(config) cfg = config_new_defaults();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *problems = NULL;
+  g_assert_true(config_set_override(cfg, "trunk:office.address=192.0.2.1:5060", &error));
+  g_assert_true(config_set_override(cfg, "route.rules=+49900=deny, +49=office, @example.com=office", &error));
+  g_assert_true(config_set_override(cfg, "sip.trusted=192.0.2.0/24, 2001:db8::/32", &error));
+  g_assert_true(config_validate(cfg, &problems));
+  g_assert_true(config_set_override(cfg, "route.rules=+49=office, +44=london", &error));
+  g_assert_true(config_set_override(cfg, "sip.trusted=192.0.2.0/24, example.com", &error));
+  g_assert_false(config_validate(cfg, &problems));
+  g_test_message("%s", problems);
+  g_assert_nonnull(strstr(problems, "route.rules: rule \"+44=london\": there is no [trunk:london]"));
+  g_assert_nonnull(strstr(problems, "sip.trusted: \"example.com\" is not a network"));
+}
+
 static void
 test_override_syntax(void)
 {
@@ -161,6 +180,7 @@ main(int argc, char **argv)
   g_test_add_func("/config/file-and-overrides", test_file_and_overrides);
   g_test_add_func("/config/unknown-and-bad", test_unknown_and_bad);
   g_test_add_func("/config/allowed-origins", test_allowed_origins);
+  g_test_add_func("/config/route-and-trusted", test_route_and_trusted);
   g_test_add_func("/config/override-syntax", test_override_syntax);
   g_test_add_func("/config/listen-parse", test_listen_parse);
   g_test_add_func("/config/prefixed-sections", test_prefixed_sections);

@@ -237,6 +237,34 @@ test_table_cap_prune_rate(void)
   g_assert_cmpuint(stats(l).refused_table_full, ==, 3);
 }
 
+/* A trunk with max-calls 2 and 3 calls per second: the third open call is
+ * refused (-EBUSY) without using up the rate; the fourth call in a second
+ * is refused (-EAGAIN) and gives its slot back. */
+static void
+test_admit(void)
+{
+  g_autoptr(limits) l = limits_new(0);
+  gboolean held = FALSE;
+  g_assert_cmpint(limits_try_admit(l, T0, "open:t", 2, "cps:t", 3, SEC, &held), ==, 0);
+  g_assert_true(held);
+  g_assert_cmpint(limits_try_admit(l, T0, "open:t", 2, "cps:t", 3, SEC, &held), ==, 0);
+  g_assert_cmpint(limits_try_admit(l, T0, "open:t", 2, "cps:t", 3, SEC, &held), ==, -EBUSY);
+  g_assert_false(held);
+  limits_release(l, "open:t");
+  g_assert_cmpint(limits_try_admit(l, T0 + 1, "open:t", 2, "cps:t", 3, SEC, &held), ==, 0);
+  limits_release(l, "open:t");
+  g_assert_cmpint(limits_try_admit(l, T0 + 2, "open:t", 2, "cps:t", 3, SEC, &held), ==, -EAGAIN);
+  g_assert_false(held);
+  g_assert_cmpuint(limits_count(l, "open:t"), ==, 1);
+  /* A second later the rate has room again. */
+  g_assert_cmpint(limits_try_admit(l, T0 + SEC + 1, "open:t", 2, "cps:t", 3, SEC, &held), ==, 0);
+  g_assert_cmpuint(limits_count(l, "open:t"), ==, 2);
+  /* Unlimited: nothing held, nothing stored. */
+  g_assert_cmpint(limits_try_admit(l, T0, "open:u", 0, "cps:u", 0, SEC, &held), ==, 0);
+  g_assert_false(held);
+  g_assert_cmpuint(limits_count(l, "open:u"), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -250,5 +278,6 @@ main(int argc, char **argv)
   g_test_add_func("/limits/idle_expiry", test_idle_expiry);
   g_test_add_func("/limits/table_cap", test_table_cap);
   g_test_add_func("/limits/table_cap_prune_rate", test_table_cap_prune_rate);
+  g_test_add_func("/limits/admit", test_admit);
   return g_test_run();
 }
