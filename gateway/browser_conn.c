@@ -57,24 +57,29 @@ admit_call(browser_conn *conn, const char *scope, const char *who, const char *o
   return rc < 0 ? -EBUSY : 0;
 }
 
-/* [limits] for a new call of a page: per source address, then per token
- * user. The slots taken go into SLOTS (the call gives them back when it
- * ends). Returns 0, or -EBUSY with *MESSAGE (logged). */
+/* [limits] for a new call of a page: per token user, then per source
+ * address (in this order, so that a user hammering past their own limit
+ * does not use up the budget of others behind the same address). The slots
+ * taken go into SLOTS (the call gives them back when it ends). Returns 0, or
+ * -EBUSY with *MESSAGE (logged). */
 static int
 check_call_limits(browser_conn *conn, GPtrArray *slots, char **message)
 {
   gateway *gw = conn->gw;
   if (!page_limits_apply(gw))
     return 0;
-  g_autofree char *addr_scope = g_strconcat("addr:", conn->peer, NULL);
-  g_autofree char *addr_who = g_strdup_printf("address %s", conn->peer);
-  int rc = admit_call(conn, addr_scope, addr_who, "concurrent-calls-per-address", "calls-per-minute-per-address",
-                      slots, message);
-  if (rc == 0 && conn->token_user) {
+  int rc = 0;
+  if (conn->token_user) {
     g_autofree char *user_scope = g_strconcat("user:", conn->token_user, NULL);
     g_autofree char *user_who = g_strdup_printf("user %s", conn->token_user);
     rc = admit_call(conn, user_scope, user_who, "concurrent-calls-per-user", "calls-per-minute-per-user", slots,
                     message);
+  }
+  if (rc == 0) {
+    g_autofree char *addr_scope = g_strconcat("addr:", conn->peer, NULL);
+    g_autofree char *addr_who = g_strdup_printf("address %s", conn->peer);
+    rc = admit_call(conn, addr_scope, addr_who, "concurrent-calls-per-address", "calls-per-minute-per-address",
+                    slots, message);
   }
   if (rc < 0) {
     for (guint i = 0; i < slots->len; i++)
