@@ -110,6 +110,8 @@ fi
 # Interop suites: executables printing TAP ("ok N - …", "not ok N - …",
 # "ok N # SKIP why"). A suite that exits non-zero without a failed test
 # counts as one failure.
+# Gateway logs and admin answers of this run only (99-secret-scan.py reads them).
+rm -rf test-artifacts/gateway-logs test-artifacts/admin-responses
 for t in tests/interop/[0-9]*; do
   [ -x "$t" ] || continue
   [ -n "$only" ] && [[ "$t" != *$only* ]] && continue

@@ -38,6 +38,21 @@ export function freePort() {
   });
 }
 
+// Every gateway's log goes to $ARTIFACTS/gateway-logs/ when it stops, with
+// the secrets its --set options carried in a .secrets file next to it, for
+// the secret scan that runs last (99-secret-scan.py).
+const SECRET_KEY = /(^|\.)(password|secret|token|turn-password|private-key-pem)=/;
+let savedLogs = 0;
+export function saveGatewayLog(log, sets) {
+  const dir = process.env.ARTIFACTS && path.join(process.env.ARTIFACTS, 'gateway-logs');
+  if (!dir) return;
+  fs.mkdirSync(dir, { recursive: true });
+  const base = path.join(dir, `${path.basename(process.argv[1] ?? 'node')}-${process.pid}-${++savedLogs}`);
+  fs.writeFileSync(`${base}.log`, log);
+  const secrets = sets.filter(s => SECRET_KEY.test(s.split('=')[0] + '=')).map(s => s.slice(s.indexOf('=') + 1));
+  fs.writeFileSync(`${base}.secrets`, secrets.filter(v => v.length >= 6).map(v => `${v}\n`).join(''));
+}
+
 export function workDir() {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'rtc2sip-interop-'));
 }
@@ -77,6 +92,10 @@ export async function startGateway(sets = [], { work = workDir(), verbose = fals
       const t = setTimeout(() => proc.kill("SIGKILL"), 20000);
       const r = await exited;
       clearTimeout(t);
+      try {
+        const token = fs.readFileSync(path.join(work, 'state', 'rtc2sip', 'admin-token'), 'utf8').trim();
+        saveGatewayLog(out, [...sets, `admin.token=${token}`]);
+      } catch { saveGatewayLog(out, sets); }
       return r;
     },
   };

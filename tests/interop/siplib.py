@@ -68,7 +68,10 @@ def free_port(udp_too=True):
 class Gateway:
     """The gateway with SIP on free ports: udp+tcp on .sip_port, tls on .sip_port+1."""
 
+    saved = 0
+
     def __init__(self, sets=(), verbose=False):
+        self.sets = list(sets)
         self.work = tempfile.mkdtemp(prefix="rtc2sip-sip-")
         self.sip_port = free_port()
         self.http_port = free_port(udp_too=False)
@@ -122,7 +125,29 @@ class Gateway:
             self.proc.kill()
             rc = self.proc.wait()
         self.log_file.close()
+        self.save_log()
         return rc
+
+    def save_log(self):
+        """Copies the log to $ARTIFACTS/gateway-logs/ with the secrets the
+        --set options carried, for the secret scan (99-secret-scan.py)."""
+        art = os.environ.get("ARTIFACTS")
+        if not art:
+            return
+        d = os.path.join(art, "gateway-logs")
+        os.makedirs(d, exist_ok=True)
+        Gateway.saved += 1
+        base = os.path.join(d, f"{os.path.basename(sys.argv[0])}-{os.getpid()}-{Gateway.saved}")
+        shutil.copyfile(self.log_path, base + ".log")
+        secrets = [s.split("=", 1)[1] for s in self.sets
+                   if re.search(r"(^|\.)(password|secret|token|turn-password)$", s.split("=", 1)[0])]
+        try:
+            with open(os.path.join(self.work, "state", "rtc2sip", "admin-token")) as f:
+                secrets.append(f.read().strip())
+        except OSError:
+            pass
+        with open(base + ".secrets", "w") as f:
+            f.writelines(v + "\n" for v in secrets if len(v) >= 6)
 
     def cleanup(self):
         shutil.rmtree(self.work, ignore_errors=True)
