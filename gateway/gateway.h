@@ -29,6 +29,8 @@ typedef struct {
   guint64 ws_connections_total;
   guint64 ws_errors_sent;
   guint64 ws_origin_refusals; /* upgrades refused by [http] allowed-origins */
+  guint64 http_tls_reloads;         /* page certificate reloads that took effect */
+  guint64 http_tls_reload_failures; /* reloads that kept the previous certificate */
 } gateway_counters;
 
 /* Counts one more of KEY in TABLE. */
@@ -53,6 +55,7 @@ typedef struct gateway {
   GMainLoop *loop;
   media_workers *workers;
   http_server *http;
+  identity *http_tls;      /* the page listener's certificate; NULL without TLS */
   struct browser_origin_policy *origins; /* who may open /ws */
   struct limits *limits;                 /* [limits] per token user */
   sip_ua *sip;
