@@ -270,6 +270,12 @@ identity_expires(const identity *id)
   return id->expires;
 }
 
+gnutls_pk_algorithm_t
+identity_pk_algorithm(const identity *id)
+{
+  return (gnutls_pk_algorithm_t)gnutls_x509_crt_get_pk_algorithm(id->crt, NULL);
+}
+
 int
 identity_set_credentials(const identity *id, gnutls_certificate_credentials_t cred)
 {

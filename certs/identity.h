@@ -49,6 +49,8 @@ void identity_fingerprint_with(const identity *id, fingerprint_hash hash, finger
 const guint8 *identity_der(const identity *id, gsize *len);
 /* Unix time the certificate expires. */
 gint64 identity_expires(const identity *id);
+/* The certificate's public key algorithm (GNUTLS_PK_ECDSA, GNUTLS_PK_RSA…). */
+gnutls_pk_algorithm_t identity_pk_algorithm(const identity *id);
 
 /* Installs the certificate and key into CRED (for DTLS and TLS servers and
  * clients). Returns a GnuTLS error code. */

@@ -171,7 +171,20 @@ api_status(gateway *gw, http_api_response *resp)
   add_u64(b, "websocket_origin_refusals", gw->counters.ws_origin_refusals);
   add_u64(b, "route_refusals", gw->counters.route_refusals);
   add_u64(b, "sip_limit_refusals", gw->counters.sip_refusals);
+  add_u64(b, "http_tls_reloads", gw->counters.http_tls_reloads);
+  add_u64(b, "http_tls_reload_failures", gw->counters.http_tls_reload_failures);
   json_builder_end_object(b);
+  json_builder_set_member_name(b, "http_tls");
+  if (gw->http_tls) {
+    char fp[FINGERPRINT_MAX_TEXT];
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "fingerprint");
+    json_builder_add_string_value(b, fingerprint_format(identity_fingerprint(gw->http_tls), fp));
+    add_u64(b, "expires", (guint64)identity_expires(gw->http_tls));
+    json_builder_end_object(b);
+  } else {
+    json_builder_add_null_value(b);
+  }
   json_builder_end_object(b);
   respond_json(resp, 200, b);
 }
@@ -429,6 +442,12 @@ metrics(gateway *gw, http_api_response *resp)
   g_string_append(m, "# HELP rtc2sip_sip_limit_refusals_total INVITEs refused with 503 by [limits] or a trunk's limits.\n"
                      "# TYPE rtc2sip_sip_limit_refusals_total counter\n");
   g_string_append_printf(m, "rtc2sip_sip_limit_refusals_total %" G_GUINT64_FORMAT "\n", gw->counters.sip_refusals);
+  g_string_append(m, "# HELP rtc2sip_http_tls_reloads_total Reloads of the page listener's certificate (SIGHUP), by result.\n"
+                     "# TYPE rtc2sip_http_tls_reloads_total counter\n");
+  g_string_append_printf(m, "rtc2sip_http_tls_reloads_total{result=\"ok\"} %" G_GUINT64_FORMAT "\n",
+                         gw->counters.http_tls_reloads);
+  g_string_append_printf(m, "rtc2sip_http_tls_reloads_total{result=\"failed\"} %" G_GUINT64_FORMAT "\n",
+                         gw->counters.http_tls_reload_failures);
 
   resp->status = 200;
   resp->content_type = g_strdup("text/plain; version=0.0.4; charset=utf-8");

@@ -26,9 +26,14 @@ const config_key config_schema[] = {
   { "http", "allowed-origins", CONFIG_STRING, "", 0, 0, NULL, FALSE,
     "Comma-separated page origins (scheme://host[:port]) allowed to open the WebSocket, or *; "
     "others get HTTP 403. Empty: the gateway's own origin, derived from listen (docs/auth.md)." },
+  { "http", "certificate", CONFIG_PATH, "", 0, 0, NULL, FALSE,
+    "PEM certificate (chain) of the page listener; with private-key, the page and /ws are served "
+    "over HTTPS and WSS only, on the same port. Read again on SIGHUP." },
+  { "http", "private-key", CONFIG_PATH, "", 0, 0, NULL, FALSE,
+    "PEM private key of http.certificate (unencrypted). Its content is never logged." },
   { "http", "allow-insecure", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
-    "Allow listen on a non-loopback address without TLS (the gateway has no HTTPS yet: only "
-    "behind a reverse proxy that terminates TLS). Logged as a warning at start." },
+    "Allow listen on a non-loopback address without TLS (no http.certificate): only behind a "
+    "reverse proxy that terminates TLS. Logged as a warning at start." },
   { "http", "document-root", CONFIG_PATH, "", 0, 0, NULL, FALSE,
     "Folder served over HTTP; empty means the installed web/www, or the source tree's." },
   { "admin", "listen", CONFIG_LISTEN, "127.0.0.1:8081", 0, 0, NULL, FALSE,
@@ -424,14 +429,22 @@ config_validate(const config *cfg, char **problems)
   if (!strcmp(config_get_string(cfg, "browser", "auth"), "token") &&
       strlen(config_get_string(cfg, "browser", "secret")) < 16)
     g_string_append(out, "browser.secret: auth = token needs a secret of 16 bytes or more\n");
+  gboolean http_certificate = *config_get_string(cfg, "http", "certificate") != '\0';
+  gboolean http_private_key = *config_get_string(cfg, "http", "private-key") != '\0';
+  if (http_certificate && !http_private_key)
+    g_string_append(out, "http.private-key: http.certificate needs its private key too (both or neither)\n");
+  if (http_private_key && !http_certificate)
+    g_string_append(out, "http.certificate: http.private-key needs its certificate too (both or neither)\n");
   /* Exposed listeners (docs/auth.md): browsers give pages the microphone only
    * on a secure origin, and an open gateway is a toll-fraud machine. */
   if (!config_listen_is_loopback(config_get_string(cfg, "http", "listen"))) {
-    if (!config_get_bool(cfg, "http", "allow-insecure"))
+    if (!(http_certificate && http_private_key) && !config_get_bool(cfg, "http", "allow-insecure"))
       g_string_append(out, "http.listen: not a loopback address, and the page listener has no TLS: browsers "
-                           "give a page the microphone only on https (or localhost), and tokens would "
-                           "cross the network in clear. Put a TLS-terminating reverse proxy in front and "
-                           "set http.allow-insecure = true, or listen on 127.0.0.1\n");
+                           "give a page the microphone only on a secure origin (https, or localhost), and "
+                           "tokens would cross the network in clear. Set http.certificate and "
+                           "http.private-key (PEM files) to serve https; behind a reverse proxy that "
+                           "terminates TLS, set http.allow-insecure = true instead; or listen on "
+                           "127.0.0.1\n");
     if (!strcmp(config_get_string(cfg, "browser", "auth"), "none"))
       g_string_append(out, "browser.auth: none lets anyone who reaches http.listen (not a loopback address) "
                            "call through your trunks; set browser.auth = token and browser.secret\n");

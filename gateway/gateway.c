@@ -9,6 +9,7 @@
 #include "gateway/media/dtls_srtp.h"
 #include "gateway/media/media_srtp.h"
 #include "gateway/admin.h"
+#include "gateway/http_tls.h"
 #include "gateway/sip_ua.h"
 #include "signalling/browser/browser_origin.h"
 #include "gateway/dialplan.h"
@@ -154,7 +155,7 @@ gateway_admin_root(void)
 
 /* [http] allowed-origins, or the listener's own origin(s) when empty. */
 static browser_origin_policy *
-build_origin_policy(const config *cfg, const char *host, guint port, GError **error)
+build_origin_policy(const config *cfg, const char *host, guint port, gboolean tls, GError **error)
 {
   g_autoptr(browser_origin_policy) policy = browser_origin_policy_new();
   g_auto(GStrv) entries = g_strsplit(config_get_string(cfg, "http", "allowed-origins"), ",", -1);
@@ -170,7 +171,7 @@ build_origin_policy(const config *cfg, const char *host, guint port, GError **er
     }
     any = TRUE;
   }
-  if (!any && browser_origin_policy_allow_own(policy, host, port, FALSE, &reason) < 0) {
+  if (!any && browser_origin_policy_allow_own(policy, host, port, tls, &reason) < 0) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "http.listen: no own origin: %s", reason);
     return NULL;
   }
@@ -208,12 +209,21 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
   const char *reason = NULL;
   config_parse_listen(config_get_string(cfg, "http", "listen"), &host, &port, &reason);
   g_autofree char *root = gateway_document_root(cfg);
+  if (http_tls_configured(cfg)) {
+    gw->http_tls = http_tls_load(cfg, error);
+    if (!gw->http_tls)
+      return NULL;
+    g_autofree char *described = http_tls_describe(gw->http_tls);
+    g_message("the page listener serves https with %s", described);
+  }
   http_server_options http = {
     .host = host,
     .port = port,
     .document_root = root,
     .ws_path = "/ws",
     .ws = browser_conn_ws_callbacks(gw),
+    .tls_certificate = gw->http_tls ? config_get_string(cfg, "http", "certificate") : NULL,
+    .tls_private_key = gw->http_tls ? config_get_string(cfg, "http", "private-key") : NULL,
   };
   g_autoptr(GError) local = NULL;
   gw->http = http_server_new(loop, &http, &local);
@@ -237,7 +247,7 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
     if (mask)
       g_ptr_array_add(gw->sip_trusted, mask);
   }
-  gw->origins = build_origin_policy(cfg, host, http_server_port(gw->http), error);
+  gw->origins = build_origin_policy(cfg, host, http_server_port(gw->http), gw->http_tls != NULL, error);
   if (!gw->origins)
     return NULL;
   if (!admin_start(gw, error))
@@ -329,6 +339,8 @@ gateway_free(gateway *gw)
   if (gw->ice_servers)
     json_node_unref(gw->ice_servers);
   g_free(gw->fingerprint_text);
+  if (gw->http_tls)
+    identity_unref(gw->http_tls);
   identity_unref(gw->identity);
   if (gw->loop)
     g_main_loop_unref(gw->loop);

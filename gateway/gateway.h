@@ -31,6 +31,8 @@ typedef struct {
   guint64 ws_origin_refusals; /* upgrades refused by [http] allowed-origins */
   guint64 route_refusals;     /* page calls refused by the dial plan (forbidden) */
   guint64 sip_refusals;       /* INVITEs refused by limits (503) */
+  guint64 http_tls_reloads;         /* page certificate reloads that took effect */
+  guint64 http_tls_reload_failures; /* reloads that kept the previous certificate */
 } gateway_counters;
 
 /* Counts one more of KEY in TABLE. */
@@ -55,6 +57,7 @@ typedef struct gateway {
   GMainLoop *loop;
   media_workers *workers;
   http_server *http;
+  identity *http_tls;      /* the page listener's certificate; NULL without TLS */
   struct browser_origin_policy *origins; /* who may open /ws */
   struct limits *limits;                 /* [limits] per user, address and trunk */
   struct dialplan *dialplan;             /* [route] rules */

@@ -1,6 +1,6 @@
 /* rtc2sip: the WebRTC-to-SIP gateway program. Loads the configuration and
- * the identity, starts the listeners on the GLib main loop, and stops
- * cleanly on SIGINT or SIGTERM. */
+ * the identity, starts the listeners on the GLib main loop, reloads the page
+ * listener's certificate on SIGHUP, and stops cleanly on SIGINT or SIGTERM. */
 #define G_LOG_DOMAIN "rtc2sip"
 #include "build-config.h"
 
@@ -13,6 +13,7 @@
 #include "certs/identity.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
+#include "gateway/http_tls.h"
 #include "gateway/log.h"
 #include "gateway/sip_ua.h"
 
@@ -56,7 +57,9 @@ parse_options(int *argc, char ***argv, options *o, GError **error)
     "WebRTC-to-SIP gateway: web pages call SIP phones and trunks, SIP phones call web pages,\n"
     "and both sides see how each leg is encrypted.\n\n"
     "With no options it runs on built-in defaults: the page on http://127.0.0.1:8080/,\n"
-    "its identity in $XDG_STATE_HOME/rtc2sip. See docs/configuration.md for every key.");
+    "its identity in $XDG_STATE_HOME/rtc2sip. See docs/configuration.md for every key.\n\n"
+    "HTTPS for the page: --set http.certificate=FILE --set http.private-key=FILE (PEM);\n"
+    "SIGHUP reads them again for new connections (open calls are untouched).");
   g_option_context_add_main_entries(ctx, entries, NULL);
   return g_option_context_parse(ctx, argc, argv, error);
 }
@@ -82,6 +85,15 @@ on_stop_signal(gpointer loop)
   return G_SOURCE_CONTINUE;
 }
 
+/* SIGHUP: the page listener's certificate and key are read again. */
+static gboolean
+on_reload_signal(gpointer gw)
+{
+  g_message("SIGHUP: reloading the page listener's certificate");
+  gateway_reload_http_tls(gw);
+  return G_SOURCE_CONTINUE;
+}
+
 static int
 run(config *cfg, const options *o)
 {
@@ -97,7 +109,7 @@ run(config *cfg, const options *o)
     return 0;
   }
 
-  if (!config_listen_is_loopback(config_get_string(cfg, "http", "listen")))
+  if (!config_listen_is_loopback(config_get_string(cfg, "http", "listen")) && !http_tls_configured(cfg))
     g_warning("http.listen %s is not loopback and has no TLS (http.allow-insecure = true): serve the page "
               "only through a TLS-terminating reverse proxy; browsers refuse the microphone on plain http",
               config_get_string(cfg, "http", "listen"));
@@ -109,6 +121,7 @@ run(config *cfg, const options *o)
   }
   guint sigint = g_unix_signal_add(SIGINT, on_stop_signal, loop);
   guint sigterm = g_unix_signal_add(SIGTERM, on_stop_signal, loop);
+  guint sighup = g_unix_signal_add(SIGHUP, on_reload_signal, gw);
 
   printf("rtc2sip %s serving %s fingerprint %s\n", PACKAGE_VERSION, http_server_url(gw->http),
          gw->fingerprint_text);
@@ -119,6 +132,7 @@ run(config *cfg, const options *o)
 
   g_source_remove(sigint);
   g_source_remove(sigterm);
+  g_source_remove(sighup);
   return 0;
 }
 
@@ -151,8 +165,15 @@ main(int argc, char **argv)
     fprintf(stderr, "%s", problems);
     status = 1;
   } else if (o.check_config) {
-    printf("configuration OK\n");
-    status = 0;
+    /* The files the start would read, read now. */
+    g_autoptr(identity) http_tls = http_tls_configured(cfg) ? http_tls_load(cfg, &error) : NULL;
+    if (error) {
+      fprintf(stderr, "%s\n", error->message);
+      status = 1;
+    } else {
+      printf("configuration OK\n");
+      status = 0;
+    }
   } else if (o.print_config) {
     g_autofree char *text = config_to_string(cfg);
     fputs(text, stdout);

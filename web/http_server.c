@@ -30,7 +30,13 @@ struct http_server {
   char *host;
   char *url;
   guint16 port;
+  char *tls_certificate; /* NULL without TLS */
+  char *tls_private_key;
 };
+
+/* libwebsockets' error lines while a certificate reload runs: its reload
+ * call reports nothing else. Main thread only. */
+static GString *lws_error_capture;
 
 static void
 lws_log_to_glib(int level, const char *line)
@@ -44,6 +50,8 @@ lws_log_to_glib(int level, const char *line)
   if (line[0] == '[' && mark && mark < line + n)
     text = mark + 2;
   int len = (int)(n - (text - line));
+  if ((level & LLL_ERR) && lws_error_capture)
+    g_string_append_printf(lws_error_capture, "%s%.*s", lws_error_capture->len ? "; " : "", len, text);
   if (level & LLL_ERR)
     g_log(G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "libwebsockets: %.*s", len, text);
   else if (level & LLL_WARN)
@@ -293,6 +301,10 @@ http_server_new(GMainLoop *loop, const http_server_options *options, GError **er
   if (!server->ws.max_message_bytes)
     server->ws.max_message_bytes = 64 * 1024;
   server->connections = g_hash_table_new(NULL, NULL);
+  if (options->tls_certificate && options->tls_private_key) {
+    server->tls_certificate = g_strdup(options->tls_certificate);
+    server->tls_private_key = g_strdup(options->tls_private_key);
+  }
 
   /* Protocols: plain HTTP first (default for requests without a subprotocol). */
   guint extra = 0;
@@ -311,6 +323,8 @@ http_server_new(GMainLoop *loop, const http_server_options *options, GError **er
 
   struct lws_context_creation_info info = { 0 };
   info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  if (server->tls_certificate)
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
   info.foreign_loops = server->foreign_loops;
   info.port = CONTEXT_PORT_NO_LISTEN;
   info.user = server;
@@ -329,16 +343,36 @@ http_server_new(GMainLoop *loop, const http_server_options *options, GError **er
   vinfo.mounts = &server->mount;
   vinfo.vhost_name = "rtc2sip";
   vinfo.options = LWS_SERVER_OPTION_VALIDATE_UTF8;
+  if (server->tls_certificate) {
+    /* TLS only on this port (plain HTTP gets no answer), and HTTP/1.1 only:
+     * the WebSocket upgrade and its Origin and Host checks are HTTP/1.1's. */
+    vinfo.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT; /* needed on the vhost too, or plain HTTP */
+    vinfo.ssl_cert_filepath = server->tls_certificate;
+    vinfo.ssl_private_key_filepath = server->tls_private_key;
+    vinfo.alpn = "http/1.1";
+  }
+  lws_error_capture = g_string_new(NULL);
   server->vhost = lws_create_vhost(server->context, &vinfo);
+  g_autoptr(GString) lws_errors = g_steal_pointer(&lws_error_capture);
   if (!server->vhost) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot listen on %s:%u", options->host,
-                options->port);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot listen on %s:%u%s%s", options->host,
+                options->port, lws_errors->len ? ": " : "", lws_errors->str);
+    http_server_free(server);
+    return NULL;
+  }
+  union lws_tls_cert_info_results cert_info;
+  if (server->tls_certificate &&
+      lws_tls_vhost_cert_info(server->vhost, LWS_TLS_CERT_INFO_VALIDITY_TO, &cert_info, 0) != 0) {
+    /* libwebsockets falls back to plain HTTP silently; never serve that. */
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libwebsockets did not set up TLS on %s:%u%s%s",
+                options->host, options->port, lws_errors->len ? ": " : "", lws_errors->str);
     http_server_free(server);
     return NULL;
   }
   server->port = (guint16)lws_get_vhost_listen_port(server->vhost);
-  server->url = g_strdup_printf("http://%s%s%s:%u/", strchr(server->host, ':') ? "[" : "",
-                                server->host, strchr(server->host, ':') ? "]" : "", server->port);
+  server->url = g_strdup_printf("%s://%s%s%s:%u/", server->tls_certificate ? "https" : "http",
+                                strchr(server->host, ':') ? "[" : "", server->host,
+                                strchr(server->host, ':') ? "]" : "", server->port);
   g_debug("serving %s from %s", server->url, server->document_root);
   return server;
 }
@@ -355,6 +389,28 @@ http_server_url(const http_server *server)
   return server->url;
 }
 
+gboolean
+http_server_reload_tls(http_server *server, GError **error)
+{
+  if (!server->tls_certificate) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED, "the listener has no TLS");
+    return FALSE;
+  }
+  /* libwebsockets loads the files into the vhost's TLS context in place:
+   * new connections get them, open ones keep their own copy. It matches the
+   * vhost by these very paths and always returns 0, so failures are read
+   * from its error log lines. */
+  lws_error_capture = g_string_new(NULL);
+  lws_tls_cert_updated(server->context, server->tls_certificate, server->tls_private_key, NULL, 0,
+                       NULL, 0);
+  g_autoptr(GString) lws_errors = g_steal_pointer(&lws_error_capture);
+  if (lws_errors->len) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "libwebsockets: %s", lws_errors->str);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 void
 http_server_free(http_server *server)
 {
@@ -369,5 +425,7 @@ http_server_free(http_server *server)
   g_free(server->document_root);
   g_free(server->host);
   g_free(server->url);
+  g_free(server->tls_certificate);
+  g_free(server->tls_private_key);
   g_free(server);
 }

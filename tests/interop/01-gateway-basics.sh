@@ -77,12 +77,41 @@ kill -INT $pid; wait $pid
 check "SIGINT ends it with status 0 too" [ $? -eq 0 ]
 
 # Exposed listeners: a non-loopback page listener without TLS, or without
-# browser authentication, does not start; allow-insecure plus a token does,
+# browser authentication, does not start; TLS ([http] certificate and
+# private-key) plus a token does, quietly; allow-insecure plus a token does,
 # with a warning. (Admin and SIP stay on loopback.)
 out=$("$RTC2SIP" --set http.listen=0.0.0.0:0 --set admin.listen=127.0.0.1:0 --set sip.listen=udp:127.0.0.1:0 2>&1); rc=$?
 check "0.0.0.0 without TLS refuses to start (rc=$rc)" [ $rc -ne 0 ]
-check "… and says why: the microphone needs https" grep -q '^http.listen: not a loopback address.*microphone only on https.*allow-insecure' <<<"$out"
+check "… and says why: the microphone needs a secure origin; names certificate, private-key and allow-insecure" \
+  grep -q '^http.listen: not a loopback address.*microphone only on a secure origin.*http.certificate and http.private-key.*http.allow-insecure = true' <<<"$out"
 check "… and that auth = none is not for exposed listeners" grep -q '^browser.auth: none lets anyone' <<<"$out"
+cert=$TOP/tests/data/certs/test.pem ckey=$TOP/tests/data/certs/test.key
+out=$("$RTC2SIP" --set http.listen=0.0.0.0:0 --set http.certificate="$cert" --set http.private-key="$ckey" --check-config 2>&1); rc=$?
+check "0.0.0.0 with a certificate still refuses auth = none" sh -c "[ $rc -ne 0 ] && ! echo '$out' | grep -q '^http.listen' && echo '$out' | grep -q '^browser.auth: none'"
+out=$("$RTC2SIP" --set http.certificate="$cert" --check-config 2>&1); rc=$?
+check "a certificate without its private key is refused by --check-config" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q '^http.private-key: http.certificate needs its private key'"
+out=$("$RTC2SIP" --set http.certificate="$WORK/missing.pem" --set http.private-key="$ckey" --check-config 2>&1); rc=$?
+check "an unreadable certificate file is named by --check-config" sh -c "[ $rc -ne 0 ] && echo '$out' | grep -q '^http.certificate: cannot read $WORK/missing.pem: No such file'"
+out=$("$RTC2SIP" --set http.certificate="$cert" --set http.private-key="$TOP/tests/data/certs/other.key" \
+  --set admin.listen=127.0.0.1:0 --set sip.listen=udp:127.0.0.1:0 2>&1 >/dev/null); rc=$?
+check "a private key of another certificate does not start, naming both files" \
+  sh -c "[ $rc -eq 1 ] && echo '$out' | grep -q 'other.key does not hold the key of .*test.pem'"
+"$RTC2SIP" --set http.listen=0.0.0.0:0 --set http.certificate="$cert" --set http.private-key="$ckey" \
+  --set browser.auth=token --set browser.secret=a-secret-for-the-test --set admin.listen=127.0.0.1:0 \
+  --set sip.listen=udp:127.0.0.1:0 >"$WORK/tls.out" 2>&1 &
+pid=$!
+if wait_for_line "serving https://0.0.0.0:" 10 "$WORK/tls.out"; then
+  ok "0.0.0.0 with a certificate, a key and a token starts, serving https"
+  check "… without the insecure warning" sh -c "! grep -q 'WARNING' '$WORK/tls.out'"
+  tp=$(sed -n 's|.*serving https://0.0.0.0:\([0-9]*\)/.*|\1|p' "$WORK/tls.out")
+  code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$tp/")
+  check "… and serves the page over https ($code)" [ "$code" = 200 ]
+  check "… and its default origin is https" grep -q "pages may open /ws from: same-host https on port $tp" "$WORK/tls.out"
+else
+  not_ok "0.0.0.0 with a certificate, a key and a token starts"; cat "$WORK/tls.out"
+fi
+kill -INT $pid; wait $pid
+check "… and stops with status 0" [ $? -eq 0 ]
 out=$("$RTC2SIP" --set http.listen=0.0.0.0:0 --set http.allow-insecure=true --check-config 2>&1); rc=$?
 check "allow-insecure alone still needs browser authentication" sh -c "[ $rc -ne 0 ] && ! echo '$out' | grep -q '^http.listen' && echo '$out' | grep -q '^browser.auth'"
 "$RTC2SIP" --set http.listen=0.0.0.0:0 --set http.allow-insecure=true --set browser.auth=token \
@@ -112,6 +141,24 @@ if command -v valgrind >/dev/null; then
     [ $rc -eq 0 ] || tail -40 "$WORK/valgrind.log"
   else
     not_ok "valgrind: the gateway starts under valgrind"; kill $pid
+  fi
+  # The same with TLS on the page listener: a request, a reload, a failed reload.
+  port=$(free_port)
+  cp "$cert" "$WORK/vg.pem"; cp "$ckey" "$WORK/vg.key"
+  valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+    --log-file="$WORK/valgrind-tls.log" "$RTC2SIP" --set http.listen=127.0.0.1:$port \
+    --set http.certificate="$WORK/vg.pem" --set http.private-key="$WORK/vg.key" >"$WORK/vg-tls.out" 2>&1 &
+  pid=$!
+  if wait_for_line "serving https://" 60 "$WORK/vg-tls.out"; then
+    curl -sk -o /dev/null "https://127.0.0.1:$port/"
+    kill -HUP $pid; wait_for_line "certificate is now" 20 "$WORK/vg-tls.out"
+    echo broken >"$WORK/vg.pem"; kill -HUP $pid; wait_for_line "reload: keeping" 20 "$WORK/vg-tls.out"
+    curl -sk -o /dev/null "https://127.0.0.1:$port/"
+    kill -TERM $pid; wait $pid; rc=$?
+    check "valgrind: no definite leaks or memory errors with TLS, two reloads and SIGTERM (rc=$rc)" [ $rc -eq 0 ]
+    [ $rc -eq 0 ] || tail -40 "$WORK/valgrind-tls.log"
+  else
+    not_ok "valgrind: the gateway starts with TLS under valgrind"; kill $pid
   fi
 else
   skip "valgrind not installed"

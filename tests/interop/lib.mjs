@@ -58,7 +58,8 @@ export function workDir() {
 }
 
 // Starts the gateway with extra --set options; resolves once it serves.
-// Returns { proc, url, port, log(), waitFor(re, ms), stop() }.
+// Returns { proc, url, port, log(), waitFor(re, ms), stop() }; url is https://
+// when the options give the page listener a certificate.
 export async function startGateway(sets = [], { work = workDir(), verbose = false, binary = RTC2SIP } = {}) {
   const port = await freePort();
   const adminPort = await freePort();
@@ -99,10 +100,12 @@ export async function startGateway(sets = [], { work = workDir(), verbose = fals
       return r;
     },
   };
-  if (!(await gw.waitFor(/serving http:\/\//, 60000))) {
+  const serving = await gw.waitFor(/serving (https?):\/\//, 60000);
+  if (!serving) {
     proc.kill('SIGKILL');
     throw new Error(`the gateway did not start:\n${out}`);
   }
+  gw.url = `${serving[1]}://127.0.0.1:${port}/`; // https with [http] certificate
   return gw;
 }
 

@@ -172,6 +172,51 @@ test_bad_file(void)
   g_unlink(path);
 }
 
+/* [http] certificate and private-key: both or neither; with both, a
+ * non-loopback listener needs no allow-insecure, but still a token. */
+static void
+test_http_tls(void)
+{
+  struct {
+    const char *sets[6];
+    gboolean valid;
+    const char *want[3];   /* problems that must be there */
+    const char *absent[2]; /* and ones that must not */
+  } cases[] = {
+    { { "http.certificate=/c.pem" }, FALSE,
+      { "http.private-key: http.certificate needs its private key too (both or neither)\n" }, { "http.listen: not a loopback" } },
+    { { "http.private-key=/c.key" }, FALSE,
+      { "http.certificate: http.private-key needs its certificate too (both or neither)\n" }, { "http.listen: not a loopback" } },
+    { { "http.certificate=/c.pem", "http.private-key=/c.key" }, TRUE, { NULL }, { NULL } },
+    { { "http.listen=0.0.0.0:443", "http.certificate=/c.pem", "http.private-key=/c.key", "browser.auth=token",
+        "browser.secret=0123456789abcdef" }, TRUE, { NULL }, { NULL } },
+    { { "http.listen=0.0.0.0:443", "http.certificate=/c.pem", "http.private-key=/c.key" }, FALSE,
+      { "browser.auth: none lets anyone" }, { "http.listen: not a loopback" } },
+    { { "http.listen=0.0.0.0:8080", "browser.auth=token", "browser.secret=0123456789abcdef" }, FALSE,
+      { "http.listen: not a loopback address, and the page listener has no TLS: browsers give a page the "
+        "microphone only on a secure origin", "Set http.certificate and http.private-key (PEM files)",
+        "http.allow-insecure = true" }, { "browser.auth: none" } },
+    /* Half a pair is no TLS. */
+    { { "http.listen=192.0.2.1:443", "http.certificate=/c.pem", "browser.auth=token",
+        "browser.secret=0123456789abcdef" }, FALSE,
+      { "http.listen: not a loopback address", "http.private-key: http.certificate needs" }, { NULL } },
+    { { "http.listen=[2001:db8::1]:8443", "http.allow-insecure=true", "browser.auth=token",
+        "browser.secret=0123456789abcdef" }, TRUE, { NULL }, { NULL } },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autoptr(config) cfg = config_new_defaults();
+    for (guint j = 0; cases[i].sets[j]; j++)
+      g_assert_true(config_set_override(cfg, cases[i].sets[j], NULL));
+    g_autofree char *problems = NULL;
+    g_assert_cmpint(config_validate(cfg, &problems), ==, cases[i].valid);
+    g_test_message("case %u: %s", i, problems ? problems : "(valid)");
+    for (guint j = 0; j < G_N_ELEMENTS(cases[i].want) && cases[i].want[j]; j++)
+      g_assert_nonnull(strstr(problems, cases[i].want[j]));
+    for (guint j = 0; j < G_N_ELEMENTS(cases[i].absent) && cases[i].absent[j]; j++)
+      g_assert_null(problems ? strstr(problems, cases[i].absent[j]) : NULL);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -185,5 +230,6 @@ main(int argc, char **argv)
   g_test_add_func("/config/listen-parse", test_listen_parse);
   g_test_add_func("/config/prefixed-sections", test_prefixed_sections);
   g_test_add_func("/config/bad-file", test_bad_file);
+  g_test_add_func("/config/http-tls", test_http_tls);
   return g_test_run();
 }
