@@ -32,6 +32,12 @@ page_limits_apply(const gateway *gw)
   return gw->limits && strcmp(config_get_string(gw->cfg, "browser", "auth"), "none") != 0;
 }
 
+static gboolean
+auth_is_sip(const gateway *gw)
+{
+  return !strcmp(config_get_string(gw->cfg, "browser", "auth"), "sip");
+}
+
 /* One limit pair for a new call: concurrency on "open:SCOPE", rate per
  * minute on "rate:SCOPE". The slot taken goes into SLOTS. Returns 0, or
  * -EBUSY with *MESSAGE. */
@@ -96,6 +102,14 @@ handle_call(browser_conn *conn, browser_request *req)
   browser_error_code code = BROWSER_ERROR_INTERNAL;
   g_autofree char *message = NULL;
   g_autoptr(GPtrArray) slots = g_ptr_array_new_with_free_func(g_free);
+  if (auth_is_sip(conn->gw) && !conn->token_user) {
+    conn->gw->counters.ws_errors_sent++;
+    browser_session_send_error(conn->session, req->id, req->call, BROWSER_ERROR_UNAUTHORIZED,
+                               "call: register first: this gateway lets a page call once the registrar "
+                               "accepted its SIP credentials (browser.auth = sip)");
+    browser_session_call_ended(conn->session, req->call);
+    return;
+  }
   int rc = check_call_limits(conn, slots, &message);
   if (rc < 0)
     code = BROWSER_ERROR_BUSY;
@@ -135,14 +149,81 @@ browser_conn_unregister(browser_conn *conn)
   g_clear_pointer(&conn->user, g_free);
 }
 
+/* auth = sip: the page's first register goes to browser.registrar's trunk
+ * (its address and domain, whatever uri and proxy the page gave) with the
+ * page's password; the page becomes that user only when the registrar
+ * accepts (browser_conn_sip_authenticated). */
+static void
+register_for_auth(browser_conn *conn, browser_request *req)
+{
+  gateway *gw = conn->gw;
+  if (!req->password) {
+    browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_UNAUTHORIZED,
+                               "register: this gateway authenticates pages by SIP registration "
+                               "(browser.auth = sip): give your SIP password");
+    return;
+  }
+  if (conn->auth_pending_user) {
+    browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_BUSY,
+                               "register: a registration is already under way");
+    return;
+  }
+  const char *trunk = config_get_string(gw->cfg, "browser", "registrar");
+  g_autofree char *section = g_strdup_printf("trunk:%s", trunk);
+  const char *address = config_get_string(gw->cfg, section, "address");
+  const char *domain = config_get_string(gw->cfg, section, "domain");
+  g_autofree char *host = NULL;
+  guint16 port = 0;
+  const char *reason = NULL;
+  config_parse_listen(address, &host, &port, &reason);
+  g_autofree char *aor = g_strdup_printf("sip:%s@%s", req->user, *domain ? domain : host);
+  browser_conn_unregister(conn);
+  conn->register_id = req->id ? json_node_copy(req->id) : NULL;
+  conn->upstream_registration = sip_ua_register_user(gw->sip, conn, req->user, aor, req->auth_user, req->password,
+                                                     address, &reason);
+  if (!conn->upstream_registration) {
+    g_autofree char *msg = g_strdup_printf("register: %s", reason);
+    browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_BAD_REQUEST, msg);
+    g_clear_pointer(&conn->register_id, json_node_unref);
+    return;
+  }
+  conn->auth_pending_user = g_strdup(req->user);
+  g_message("page %s asks %s to authenticate %s", conn->peer, trunk, aor);
+}
+
+void
+browser_conn_sip_authenticated(browser_conn *conn, const char *user, gboolean accepted)
+{
+  gateway *gw = conn->gw;
+  if (!auth_is_sip(gw) || conn->token_user || g_strcmp0(conn->auth_pending_user, user) != 0)
+    return;
+  g_clear_pointer(&conn->auth_pending_user, g_free);
+  if (!accepted) {
+    g_message("page %s: the registrar refused %s; not authenticated", conn->peer, user);
+    return;
+  }
+  browser_conn *other = g_hash_table_lookup(gw->users, user);
+  if (other && other != conn)
+    browser_conn_unregister(other); /* the newest authenticated page takes the user's calls */
+  conn->token_user = g_strdup(user);
+  g_free(conn->user);
+  conn->user = g_strdup(user);
+  g_hash_table_insert(gw->users, g_strdup(user), conn);
+  g_message("page %s authenticated as %s by SIP registration", conn->peer, user);
+}
+
 static void
 handle_register(browser_conn *conn, browser_request *req)
 {
   gateway *gw = conn->gw;
   if (conn->token_user && strcmp(conn->token_user, req->user) != 0) {
-    g_autofree char *msg = g_strdup_printf("register: this page's token is for user %s",
+    g_autofree char *msg = g_strdup_printf("register: this page is authenticated as user %s",
                                            conn->token_user);
     browser_session_send_error(conn->session, req->id, NULL, BROWSER_ERROR_UNAUTHORIZED, msg);
+    return;
+  }
+  if (auth_is_sip(gw) && !conn->token_user) {
+    register_for_auth(conn, req);
     return;
   }
   browser_conn *other = g_hash_table_lookup(gw->users, req->user);
@@ -335,6 +416,7 @@ browser_conn_free(browser_conn *conn)
   if (conn->conn_limit_key && conn->gw->limits)
     limits_release(conn->gw->limits, conn->conn_limit_key);
   g_free(conn->conn_limit_key);
+  g_free(conn->auth_pending_user);
   g_free(conn->peer);
   g_free(conn->token_user);
   g_free(conn);

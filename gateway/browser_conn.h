@@ -11,13 +11,19 @@ typedef struct browser_conn {
   GHashTable *calls;         /* call name -> call (borrowed: calls unlink themselves) */
   char *peer;
   char *user;                /* the user this page registered, or NULL */
-  char *token_user;          /* the user its token names (auth = token), or NULL */
+  char *token_user;          /* the authenticated user (auth = token: its token's; auth = sip: the
+                              * user the registrar accepted), or NULL */
+  char *auth_pending_user;   /* auth = sip: the user whose registration is under way */
   guint upstream_registration; /* the SIP registration made for it, 0: none */
   JsonNode *register_id;     /* the id of the register request, until answered */
   gboolean upstream_registered;
   char *conn_limit_key;      /* the limits.connections-per-address slot it holds, or NULL */
   gboolean refused;          /* over a connection limit: closing, nothing more is read */
 } browser_conn;
+
+/* auth = sip: the registrar accepted (or refused) USER's registration made
+ * for CONN; accepted makes CONN that user. */
+void browser_conn_sip_authenticated(browser_conn *conn, const char *user, gboolean accepted);
 
 /* Drops this page's user registration (local and upstream). */
 void browser_conn_unregister(browser_conn *conn);

@@ -41,9 +41,13 @@ const config_key config_schema[] = {
   { "admin", "token", CONFIG_STRING, "", 0, 0, NULL, TRUE,
     "Bearer token every admin request needs. Empty: a random one is generated at first start and "
     "kept in the state folder (admin-token, mode 0600)." },
-  { "browser", "auth", CONFIG_ENUM, "none", 0, 0, "none,token", FALSE,
-    "How pages prove who they are: none (anyone who reaches the page listener), or token: hello "
-    "must carry EXPIRY:USER:SIG signed with browser.secret (docs/auth.md)." },
+  { "browser", "auth", CONFIG_ENUM, "none", 0, 0, "none,token,sip", FALSE,
+    "How pages prove who they are: none (anyone who reaches the page listener; loopback only), "
+    "token: hello must carry EXPIRY:USER:SIG signed with browser.secret, or sip: the page must "
+    "register with SIP credentials that browser.registrar accepts before it may call (docs/auth.md)." },
+  { "browser", "registrar", CONFIG_STRING, "", 0, 0, NULL, FALSE,
+    "With auth = sip: the trunk whose registrar checks the pages' credentials ([trunk:NAME]: its "
+    "address and domain)." },
   { "browser", "secret", CONFIG_STRING, "", 0, 0, NULL, TRUE,
     "HMAC-SHA256 key for auth = token, shared with the website that mints tokens (16 bytes or more)." },
   { "browser", "token-leeway", CONFIG_UINT, "30", 0, 3600, NULL, FALSE,
@@ -426,6 +430,13 @@ config_validate(const config *cfg, char **problems)
       (*config_get_string(cfg, "general", "private-key") != '\0'))
     g_string_append(out, "general.certificate: needs general.private-key too (and the reverse)\n");
 
+  if (!strcmp(config_get_string(cfg, "browser", "auth"), "sip")) {
+    const char *registrar = config_get_string(cfg, "browser", "registrar");
+    g_autofree char *section = g_strdup_printf("trunk:%s", registrar);
+    if (!*registrar || !*config_get_string(cfg, section, "address"))
+      g_string_append(out, "browser.registrar: auth = sip needs the name of a [trunk:NAME] with an address, "
+                           "whose registrar checks the pages' SIP credentials\n");
+  }
   if (!strcmp(config_get_string(cfg, "browser", "auth"), "token") &&
       strlen(config_get_string(cfg, "browser", "secret")) < 16)
     g_string_append(out, "browser.secret: auth = token needs a secret of 16 bytes or more\n");

@@ -116,6 +116,7 @@ on_user_registration(sip_ua *ua, const sip_event *ev)
   browser_conn *conn = r->conn;
   if (conn && ev->reg_state == SIP_REG_REGISTERED) {
     g_message("page user %s: %s registered upstream for %u s", r->user, r->aor, ev->expires);
+    browser_conn_sip_authenticated(conn, r->user, TRUE);
     if (conn->register_id || !conn->upstream_registered) {
       browser_session_send_registered(conn->session, conn->register_id, r->user, r->aor, TRUE);
       g_clear_pointer(&conn->register_id, json_node_unref);
@@ -126,6 +127,7 @@ on_user_registration(sip_ua *ua, const sip_event *ev)
     g_autofree char *msg = g_strdup_printf("the registrar refused %s: %u %s", r->aor, ev->status,
                                            ev->reason ? ev->reason : "");
     g_message("page user %s: %s", r->user, msg);
+    browser_conn_sip_authenticated(conn, r->user, FALSE);
     browser_session_send_error(conn->session, conn->register_id, NULL,
                                ev->status == 401 || ev->status == 403 || ev->status == 407
                                  ? BROWSER_ERROR_UNAUTHORIZED : BROWSER_ERROR_UNAVAILABLE, msg);
