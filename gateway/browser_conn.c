@@ -32,6 +32,32 @@ page_limits_apply(const gateway *gw)
   return gw->limits && strcmp(config_get_string(gw->cfg, "browser", "auth"), "none") != 0;
 }
 
+/* limits.connections-per-user, once CONN is authenticated as a user. FALSE:
+ * refused (busy, and the socket closes). */
+static gboolean
+hold_user_connection(browser_conn *conn)
+{
+  gateway *gw = conn->gw;
+  guint max = (guint)config_get_uint(gw->cfg, "limits", "connections-per-user");
+  if (!gw->limits || !max || !conn->token_user || conn->user_conn_limit_key)
+    return TRUE;
+  g_autofree char *key = g_strconcat("conn:user:", conn->token_user, NULL);
+  if (limits_try_acquire(gw->limits, g_get_monotonic_time(), key, max) == 0) {
+    conn->user_conn_limit_key = g_steal_pointer(&key);
+    return TRUE;
+  }
+  g_autofree char *msg = g_strdup_printf("user %s already has %u connections open (limits.connections-per-user)",
+                                         conn->token_user, max);
+  g_message("page %s: %s", conn->peer, msg);
+  gw->counters.ws_errors_sent++;
+  browser_session_send_error(conn->session, NULL, NULL, BROWSER_ERROR_BUSY, msg);
+  browser_conn_flush(conn);
+  if (conn->ws)
+    ws_connection_close(conn->ws, 1013, "busy");
+  conn->refused = TRUE;
+  return FALSE;
+}
+
 static gboolean
 auth_is_sip(const gateway *gw)
 {
@@ -202,10 +228,14 @@ browser_conn_sip_authenticated(browser_conn *conn, const char *user, gboolean ac
     g_message("page %s: the registrar refused %s; not authenticated", conn->peer, user);
     return;
   }
+  conn->token_user = g_strdup(user);
+  if (!hold_user_connection(conn)) {
+    browser_conn_unregister(conn);
+    return;
+  }
   browser_conn *other = g_hash_table_lookup(gw->users, user);
   if (other && other != conn)
     browser_conn_unregister(other); /* the newest authenticated page takes the user's calls */
-  conn->token_user = g_strdup(user);
   g_free(conn->user);
   conn->user = g_strdup(user);
   g_hash_table_insert(gw->users, g_strdup(user), conn);
@@ -288,7 +318,8 @@ handle_request(browser_conn *conn, browser_request *req)
 
   switch (req->type) {
   case BROWSER_REQ_HELLO:
-    if (!strcmp(config_get_string(conn->gw->cfg, "browser", "auth"), "token") && !check_token(conn, req))
+    if (!strcmp(config_get_string(conn->gw->cfg, "browser", "auth"), "token") &&
+        (!check_token(conn, req) || !hold_user_connection(conn)))
       break;
     browser_session_send_welcome(conn->session, req->id, conn->gw->fingerprint_text,
                                  conn->gw->ice_servers);
@@ -416,6 +447,9 @@ browser_conn_free(browser_conn *conn)
   if (conn->conn_limit_key && conn->gw->limits)
     limits_release(conn->gw->limits, conn->conn_limit_key);
   g_free(conn->conn_limit_key);
+  if (conn->user_conn_limit_key && conn->gw->limits)
+    limits_release(conn->gw->limits, conn->user_conn_limit_key);
+  g_free(conn->user_conn_limit_key);
   g_free(conn->auth_pending_user);
   g_free(conn->peer);
   g_free(conn->token_user);

@@ -18,6 +18,7 @@ typedef struct browser_conn {
   JsonNode *register_id;     /* the id of the register request, until answered */
   gboolean upstream_registered;
   char *conn_limit_key;      /* the limits.connections-per-address slot it holds, or NULL */
+  char *user_conn_limit_key; /* the limits.connections-per-user slot, once authenticated */
   gboolean refused;          /* over a connection limit: closing, nothing more is read */
 } browser_conn;
 

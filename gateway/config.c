@@ -79,6 +79,8 @@ const config_key config_schema[] = {
     "Calls one token user may have open at once, over all their pages (auth = token; 0: no limit)." },
   { "limits", "connections-per-address", CONFIG_UINT, "20", 0, 100000, NULL, FALSE,
     "WebSocket connections open at once from one IP address (not with auth = none; 0: no limit)." },
+  { "limits", "connections-per-user", CONFIG_UINT, "10", 0, 100000, NULL, FALSE,
+    "WebSocket connections one authenticated user may have open at once (0: no limit)." },
   { "limits", "calls-per-minute-per-address", CONFIG_UINT, "60", 0, 100000, NULL, FALSE,
     "Calls pages at one IP address may start in any 60 s (not with auth = none; 0: no limit)." },
   { "limits", "concurrent-calls-per-address", CONFIG_UINT, "20", 0, 100000, NULL, FALSE,

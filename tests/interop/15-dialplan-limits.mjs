@@ -55,7 +55,7 @@ const gw = await startGateway([
   `trunk:self.address=127.0.0.1:${sipPort}`,
   'route.rules=+49900=deny, +49=office, +44=uk, 5555$=self, @example.com=office',
   'route.allow-direct=true',
-  'limits.connections-per-address=4', 'limits.calls-per-minute-per-address=40', 'limits.calls-per-minute-per-user=40',
+  'limits.connections-per-address=4', 'limits.connections-per-user=2', 'limits.calls-per-minute-per-address=40', 'limits.calls-per-minute-per-user=40',
   'limits.concurrent-calls-per-user=10',
 ]);
 const browser = await launchChromium({});
@@ -187,21 +187,35 @@ try {
   ok(received.length - before === 4, `only the admitted calls sent INVITEs (${received.length - before} of 6)`);
 
   // --- per-address limits ----------------------------------------------------
-  const conns = await page.evaluate(async token => {
+  const conns = await page.evaluate(async tokens => {
     const cs = [];
-    for (let i = 0; i < 5; i++) cs.push(await window.open_(token));
+    for (let i = 0; i < 5; i++) cs.push(await window.open_(tokens[i]));
     await new Promise(r => setTimeout(r, 500));
     const fifth = { first: cs[4].got[0], closed: cs[4].closed() };
     cs[0].ws.close();
     await new Promise(r => setTimeout(r, 300));
-    const again = await window.open_(token);
+    const again = await window.open_(tokens[5]);
     const res = { fifth, again: again.got[0]?.type };
     for (const c of [...cs, again]) c.ws.close();
+    await new Promise(r => setTimeout(r, 300));
     return res;
-  }, mint('alice'));
+  }, ['u1', 'u2', 'u3', 'u4', 'u5', 'u6'].map(u => mint(u)));
   ok(conns.fifth.first?.code === 'busy' && /connections-per-address/.test(conns.fifth.first?.message) &&
     conns.fifth.closed === 1013, `the fifth WebSocket from one address: busy and closed 1013 (${conns.fifth.first?.message}; ${conns.fifth.closed})`);
   ok(conns.again === 'welcome', 'after one closes, a new connection is welcome');
+  // connections-per-user = 2: alice's third page is refused, bob's first is not.
+  const perUser = await page.evaluate(async ([alice, bob]) => {
+    const cs = [await window.open_(alice), await window.open_(alice), await window.open_(alice)];
+    await new Promise(r => setTimeout(r, 300));
+    const b = await window.open_(bob);
+    const res = { third: cs[2].got.find(m => m.type === 'error'), closed: cs[2].closed(), first: cs[0].got[0]?.type,
+      bob: b.got[0]?.type };
+    for (const c of [...cs, b]) c.ws.close();
+    return res;
+  }, [mint('alice'), mint('bob')]);
+  ok(perUser.first === 'welcome' && perUser.third?.code === 'busy' && /connections-per-user/.test(perUser.third?.message) &&
+    perUser.closed === 1013, `alice's third connection over connections-per-user = 2: busy, closed 1013 (${perUser.third?.message})`);
+  ok(perUser.bob === 'welcome', 'bob\'s connection from the same address is welcome');
 
   // --- inbound SIP from an untrusted source ----------------------------------
   const sock = dgram.createSocket('udp4');
