@@ -367,6 +367,30 @@ call_media_browser_remote(call_media *m, char *ufrag, char *pwd, GPtrArray *cand
   media_worker_invoke(m->worker, do_browser_remote, c, (GDestroyNotify)remote_cmd_free);
 }
 
+/* The SIP leg's DTLS from S (role, the phone's fingerprints), configured
+ * for the first time or, RESTART, as a new association. FALSE: logged. */
+static gboolean
+sip_dtls(call_media *m, const call_sip_media *s, gboolean restart)
+{
+  g_autofree char *srtp_name = g_strdup_printf("DTLS.SRTP.%u", m->trace_sip);
+  g_autofree char *srtcp_name = g_strdup_printf("DTLS.SRTCP.%u", m->trace_sip);
+  media_leg_dtls_config d = {
+    .identity = m->identity,
+    .role = s->dtls_role,
+    .remote_fingerprints = (const fingerprint *)s->dtls_fingerprints->data,
+    .n_remote_fingerprints = s->dtls_fingerprints->len,
+    .trace_name = srtp_name,
+    .rtcp_session = !s->rtcp_mux,
+    .rtcp_trace_name = srtcp_name,
+    .trace_always = m->trace_sip_always,
+  };
+  g_autoptr(GError) error = NULL;
+  gboolean done = restart ? media_leg_restart_dtls(m->sip, &d, &error) : media_leg_configure_dtls(m->sip, &d, &error);
+  if (!done)
+    g_message("call %" G_GUINT64_FORMAT ": SIP leg DTLS could not be set up: %s", m->serial, error->message);
+  return done;
+}
+
 static gboolean
 do_sip_configure(gpointer data)
 {
@@ -391,26 +415,11 @@ do_sip_configure(gpointer data)
       return G_SOURCE_REMOVE;
     }
   }
-  if (s->dtls) {
-    g_autofree char *srtp_name = g_strdup_printf("DTLS.SRTP.%u", m->trace_sip);
-    g_autofree char *srtcp_name = g_strdup_printf("DTLS.SRTCP.%u", m->trace_sip);
-    media_leg_dtls_config d = {
-      .identity = m->identity,
-      .role = s->dtls_role,
-      .remote_fingerprints = (const fingerprint *)s->dtls_fingerprints->data,
-      .n_remote_fingerprints = s->dtls_fingerprints->len,
-      .trace_name = srtp_name,
-      .rtcp_session = !s->rtcp_mux,
-      .rtcp_trace_name = srtcp_name,
-      .trace_always = m->trace_sip_always,
-    };
-    g_autoptr(GError) error = NULL;
-    if (!media_leg_configure_dtls(m->sip, &d, &error)) {
-      call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
-      e->reason = g_strdup_printf("SIP leg: DTLS could not be set up: %s", error->message);
-      post(e);
-      return G_SOURCE_REMOVE;
-    }
+  if (s->dtls && !sip_dtls(m, s, FALSE)) {
+    call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
+    e->reason = g_strdup("SIP leg: DTLS could not be set up");
+    post(e);
+    return G_SOURCE_REMOVE;
   }
   media_leg_set_relay(m->sip, &s->to_sip, s->sip_ssrc, s->clock_rate);
   media_leg_set_relay(m->browser, &s->to_browser, m->browser_ssrc, s->clock_rate);
@@ -436,6 +445,11 @@ do_sip_update(gpointer data)
                            s->remote_key_len, &error) < 0)
       g_message("call %" G_GUINT64_FORMAT ": new SDES keys not usable: %s", m->serial, error->message);
   }
+  if (s->dtls && s->dtls_fingerprints && !sip_dtls(m, s, TRUE)) {
+    call_media_event *e = event_new(m, CALL_MEDIA_FAILED);
+    e->reason = g_strdup("SIP leg: the new DTLS association could not be set up");
+    post(e);
+  }
   return G_SOURCE_REMOVE;
 }
 
@@ -445,7 +459,9 @@ call_media_sip_update(call_media *m, const call_sip_media *sip)
   media_cmd *c = media_cmd_new(m);
   c->sip = *sip;
   c->sip.host = g_strdup(sip->host);
-  c->sip.dtls_fingerprints = NULL; /* an update keeps the DTLS session */
+  /* DTLS set: a new association (the phone's fingerprint or our role
+   * changed); else the DTLS session is kept. */
+  c->sip.dtls_fingerprints = sip->dtls && sip->dtls_fingerprints ? g_array_ref(sip->dtls_fingerprints) : NULL;
   media_worker_invoke(m->worker, do_sip_update, c, (GDestroyNotify)media_cmd_free);
 }
 

@@ -156,6 +156,7 @@ struct call {
   char *sip_keying;          /* "sdes", "dtls-srtp", "none" */
   char *sip_profile, *sip_remote_fingerprint, *sip_local_fingerprint;
   dtls_role sip_dtls_role;
+  GArray *sip_dtls_fingerprints; /* the phone's SDP fingerprints the DTLS session checks against */
   gboolean sip_secured;
   const char *sip_end_reason;  /* Reason header of our BYE, static */
   guint offer_variant;         /* outbound: which offer shape (see call_sip.c) */

@@ -53,6 +53,8 @@ call_sip_free(call *c)
   g_free(c->pending_from_domain);
   g_free(c->sip_profile);
   g_free(c->sip_remote_fingerprint);
+  if (c->sip_dtls_fingerprints)
+    g_array_unref(c->sip_dtls_fingerprints);
   g_free(c->sip_local_fingerprint);
 }
 
@@ -103,6 +105,9 @@ call_sip_media_dtls(call *c, call_sip_media *m, sdp_setup local_setup, const GAr
   m->dtls_fingerprints = g_array_sized_new(FALSE, FALSE, sizeof(fingerprint), fingerprints->len);
   g_array_append_vals(m->dtls_fingerprints, fingerprints->data, fingerprints->len);
   c->sip_dtls_role = m->dtls_role;
+  if (c->sip_dtls_fingerprints)
+    g_array_unref(c->sip_dtls_fingerprints);
+  c->sip_dtls_fingerprints = g_array_ref(m->dtls_fingerprints);
 }
 
 void
@@ -150,8 +155,29 @@ info_digit(const sip_message *msg)
   return strlen(body) == 1 ? g_ascii_toupper(body[0]) : 0;
 }
 
+/* Do two fingerprint sets hold the same fingerprints (in any order)? */
+static gboolean
+same_fingerprints(const GArray *a, const GArray *b)
+{
+  if (!a || !b || a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++) {
+    const fingerprint *x = &g_array_index(a, fingerprint, i);
+    gboolean found = FALSE;
+    for (guint k = 0; k < b->len && !found; k++) {
+      const fingerprint *y = &g_array_index(b, fingerprint, k);
+      found = x->hash == y->hash && x->len == y->len && memcmp(x->digest, y->digest, x->len) == 0;
+    }
+    if (!found)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* A re-INVITE from the phone (hold, resume, a new address or keys): answer
- * with the same ports and keys and follow the new address. */
+ * with the same ports and keys and follow the new address. With DTLS-SRTP,
+ * a new fingerprint or setup role means a new DTLS association (RFC 5763
+ * §5, RFC 8842 §4); the same ones keep the session. */
 static void
 on_reinvite(call *c, const sip_event *ev)
 {
@@ -203,6 +229,17 @@ on_reinvite(call *c, const sip_event *ev)
     .crypto = our_crypto,
     .fingerprint = identity_fingerprint(gw->identity),
   };
+  /* DTLS: our fingerprint with the phone's hash, and whether the
+   * association is new. */
+  fingerprint ours_fp;
+  gboolean redo_dtls = FALSE;
+  if (info.kx == SDP_SIP_KX_DTLS_SRTP) {
+    identity_fingerprint_with(gw->identity, info.offer_hash, &ours_fp);
+    ap.fingerprint = &ours_fp;
+    dtls_role role = info.local_setup == SDP_SETUP_ACTIVE ? DTLS_ROLE_CLIENT : DTLS_ROLE_SERVER;
+    redo_dtls = g_strcmp0(c->sip_keying, "dtls-srtp") != 0 || role != c->sip_dtls_role ||
+                !same_fingerprints(c->sip_dtls_fingerprints, info.fingerprints);
+  }
   g_autoptr(sdp_session) answer = sdp_sip_answer(offer, &ap, &reason);
   if (!answer) {
     sip_ua_respond(gw->sip, ev->transaction, 488, NULL, NULL, NULL, NULL);
@@ -223,13 +260,32 @@ on_reinvite(call *c, const sip_event *ev)
   m.te_from_browser = -1;
   if (c->sip_media_configured && !m.sdes && !g_strcmp0(c->sip_keying, "sdes"))
     g_message("call %s: the phone's re-INVITE dropped SDES", c->name);
+  if (redo_dtls) {
+    call_sip_media_dtls(c, &m, info.local_setup, info.fingerprints);
+    g_free(c->sip_local_fingerprint);
+    c->sip_local_fingerprint = fingerprint_to_string(&ours_fp);
+    g_clear_pointer(&c->sip_remote_fingerprint, g_free);
+    c->sip_secured = FALSE;
+    g_message("call %s: the phone's re-INVITE asks for a new DTLS association (gateway DTLS %s)", c->name,
+              m.dtls_role == DTLS_ROLE_CLIENT ? "client" : "server");
+  }
   call_media_sip_update(c->media, &m);
   g_free(m.host);
+  if (m.dtls_fingerprints)
+    g_array_unref(m.dtls_fingerprints);
   memset(&m, 0, sizeof m);
+  /* The next re-INVITE compares against this one. */
+  if (c->kind == CALL_INBOUND) {
+    sdp_session_free(c->sip_offer);
+    c->sip_offer = g_steal_pointer(&offer);
+  } else if (c->sip_answer) {
+    sdp_session_free(c->sip_answer);
+    c->sip_answer = g_steal_pointer(&offer);
+  }
   memset(crypto, 0, sizeof crypto);
   g_message("call %s: re-INVITE from the phone (%s%s)", c->name, hold ? "hold" : "resume/update",
             changes & SDP_SIP_CHANGED_KEYS ? ", new keys" : "");
-  if (changes & SDP_SIP_CHANGED_KEYS) {
+  if ((changes & SDP_SIP_CHANGED_KEYS) || redo_dtls) {
     g_free(c->sip_keying);
     c->sip_keying = g_strdup(info.kx == SDP_SIP_KX_SDES ? "sdes" : info.kx == SDP_SIP_KX_DTLS_SRTP ? "dtls-srtp" : "none");
     call_send_security(c);

@@ -268,6 +268,39 @@ media_leg_configure_dtls(media_leg *leg, const media_leg_dtls_config *config, GE
   return TRUE;
 }
 
+/* Drops the leg's DTLS sessions (both components) and their timers. The
+ * SRTP contexts they keyed stay until new keys replace them. */
+static void
+drop_dtls(media_leg *leg)
+{
+  for (media_component c = MEDIA_COMPONENT_RTP; c <= MEDIA_COMPONENT_RTCP; c++) {
+    GSource **t = timer_of(leg, c);
+    if (*t) {
+      g_source_destroy(*t);
+      g_source_unref(*t);
+      *t = NULL;
+    }
+  }
+  g_clear_pointer(&leg->dtls, dtls_srtp_session_free);
+  g_clear_pointer(&leg->dtls_rtcp, dtls_srtp_session_free);
+  leg->rtcp_deferred = FALSE;
+  g_clear_pointer(&leg->rtcp_identity, identity_unref);
+  g_clear_pointer(&leg->rtcp_fingerprints, g_array_unref);
+  g_clear_pointer(&leg->rtcp_trace_name, g_free);
+  leg->dtls_started_us = leg->dtls_connected_us = 0;
+}
+
+gboolean
+media_leg_restart_dtls(media_leg *leg, const media_leg_dtls_config *config, GError **error)
+{
+  drop_dtls(leg);
+  if (!media_leg_init_dtls(leg, config, error))
+    return FALSE;
+  if (leg->transport_up)
+    media_leg_start_dtls(leg);
+  return TRUE;
+}
+
 gint64
 media_leg_dtls_duration_us(const media_leg *leg)
 {

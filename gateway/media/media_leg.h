@@ -96,6 +96,11 @@ void media_leg_set_peer(media_leg *leg, media_leg *peer);
  * with its fingerprints and setup role, arrives later). Starts once the
  * transport is up. Returns FALSE with ERROR. */
 gboolean media_leg_configure_dtls(media_leg *leg, const media_leg_dtls_config *config, GError **error);
+/* A new DTLS association (RFC 5763 §5: the peer's fingerprint or the setup
+ * role changed in a re-offer): the current sessions are dropped, new ones
+ * made from CONFIG and started as media_leg_configure_dtls does. Media
+ * keeps flowing on the old SRTP keys until the new handshake replaces them. */
+gboolean media_leg_restart_dtls(media_leg *leg, const media_leg_dtls_config *config, GError **error);
 
 /* ICE legs. */
 const char *media_leg_local_ufrag(const media_leg *leg);
