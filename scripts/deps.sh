@@ -7,7 +7,7 @@ build_pkgs=(build-essential autoconf automake pkg-config
   libglib2.0-dev libnice-dev libgnutls28-dev libsrtp2-dev
   libwebsockets-dev libwebsockets-evlib-glib libjson-glib-dev nettle-dev)
 # What the test suites drive: real peers (PEERS.md) and inspection tools.
-test_pkgs=(curl openssl python3 valgrind clang libclang-rt-14-dev chromium firefox-esr baresip-core sip-tester)
+test_pkgs=(curl openssl libssl-dev python3 valgrind clang libclang-rt-14-dev chromium firefox-esr baresip-core sip-tester)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then

@@ -204,7 +204,8 @@ const char *dtls_srtp_state_name(dtls_srtp_state state);
  * fine) cannot tell the profile; give the server a cache only toward peers
  * that cope, or toward our own client core. The client role has no such
  * caveat (verified against openssl s_server: "Reused session-id", equal
- * keys). Trace lines: client "Try resume session
+ * keys; across the RTP and RTCP ports against OpenSSL in interop suite
+ * 45). Trace lines: client "Try resume session
  * <hex id>" (before Write ClientHello), "Resume session <hex id>" (after the
  * ServerHello agreed), "Store session <hex id>" (after a full handshake);
  * server "Store session <hex id>" and "Resume session <hex id>". The
