@@ -12,6 +12,7 @@
 
 #include "gateway/media/dtls_srtp.h"
 #include "gateway/media/media_srtp.h"
+#include "tests/bench/bench_poll.h"
 
 typedef enum { BENCH_KEYING_SDES, BENCH_KEYING_DTLS, BENCH_KEYING_RTP } bench_keying;
 
@@ -99,6 +100,7 @@ typedef struct {
 struct bench {
   bench_options opt;
   GMainLoop *loop;
+  bench_poll *poll; /* the WebSockets' and the phone's RTP sockets */
   struct identity *identity; /* the simulated browsers' and phones' certificate */
   char *workdir;
   guint16 http_port, sip_port, admin_port;

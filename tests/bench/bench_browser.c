@@ -322,7 +322,7 @@ bench_browser_start(bench_call *call)
     return;
   }
   static const bench_ws_callbacks wcb = { on_ws_open, on_ws_message, on_ws_close };
-  call->ws = bench_ws_connect(call->b->http_port, &wcb, call, &error);
+  call->ws = bench_ws_connect(call->b->poll, call->b->http_port, &wcb, call, &error);
   if (!call->ws)
     bench_call_fail(call, "WebSocket: %s", error->message);
 }

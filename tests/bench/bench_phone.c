@@ -40,7 +40,7 @@ struct bench_phone_leg {
   gint64 next_retransmit, interval, give_up;
   gboolean acked, byed;
   GSocket *rtp;
-  GSource *rtp_source;
+  bench_poll_watch *rtp_watch;
   GSocketAddress *media_to;
   media_srtp *tx, *rx;
   dtls_srtp_session *dtls;
@@ -52,10 +52,7 @@ leg_free(bench_phone_leg *leg)
 {
   if (leg->call && leg->call->leg == leg)
     leg->call->leg = NULL;
-  if (leg->rtp_source) {
-    g_source_destroy(leg->rtp_source);
-    g_source_unref(leg->rtp_source);
-  }
+  bench_poll_remove(leg->phone->b->poll, leg->rtp_watch);
   if (leg->rtp) {
     g_socket_close(leg->rtp, NULL);
     g_object_unref(leg->rtp);
@@ -107,14 +104,13 @@ leg_dtls_flush(bench_phone_leg *leg)
   }
 }
 
-static gboolean
-on_rtp(GSocket *socket, GIOCondition cond, gpointer user_data)
+static void
+on_rtp(gpointer user_data)
 {
   bench_phone_leg *leg = user_data;
-  (void)cond;
   static guint8 buf[DGRAM_MAX + MEDIA_SRTP_MAX_TRAILER];
   for (int i = 0; i < 64; i++) {
-    gssize n = g_socket_receive_with_blocking(socket, (char *)buf, DGRAM_MAX, FALSE, NULL, NULL);
+    gssize n = g_socket_receive_with_blocking(leg->rtp, (char *)buf, DGRAM_MAX, FALSE, NULL, NULL);
     if (n <= 0)
       break;
     if (!leg->call)
@@ -137,7 +133,6 @@ on_rtp(GSocket *socket, GIOCondition cond, gpointer user_data)
       continue;
     bench_rtp_receive(leg->phone->b, leg->call, BENCH_DIR_TO_PHONE, buf, len);
   }
-  return G_SOURCE_CONTINUE;
 }
 
 void
@@ -310,9 +305,7 @@ on_invite(bench_phone *p, GSocketAddress *from, const sip_message *msg, const ch
     return;
   }
   g_socket_set_blocking(leg->rtp, FALSE);
-  leg->rtp_source = g_socket_create_source(leg->rtp, G_IO_IN, NULL);
-  g_source_set_callback(leg->rtp_source, G_SOURCE_FUNC(on_rtp), leg, NULL);
-  g_source_attach(leg->rtp_source, NULL);
+  leg->rtp_watch = bench_poll_add(p->b->poll, g_socket_get_fd(leg->rtp), on_rtp, leg);
   call->phone_tx.ssrc = g_random_int();
   call->phone_tx.rtp_seq = (guint16)g_random_int();
   call->phone_tx.timestamp = g_random_int();

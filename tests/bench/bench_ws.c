@@ -172,7 +172,8 @@ bench_ws_write_frame(GByteArray *out, guint opcode, const void *payload, gsize l
 
 struct bench_ws {
   GSocket *socket;
-  GSource *source;
+  bench_poll *poll;
+  bench_poll_watch *watch;
   bench_ws_callbacks callbacks;
   gpointer user_data;
   char *accept;
@@ -185,10 +186,8 @@ struct bench_ws {
 static void
 ws_end(bench_ws *ws, const char *reason)
 {
-  if (ws->source) {
-    g_source_destroy(ws->source);
-    g_clear_pointer(&ws->source, g_source_unref);
-  }
+  bench_poll_remove(ws->poll, ws->watch);
+  ws->watch = NULL;
   ws->open = FALSE;
   if (ws->callbacks.on_close)
     ws->callbacks.on_close(reason, ws->user_data);
@@ -255,26 +254,22 @@ ws_process(bench_ws *ws)
   return TRUE;
 }
 
-static gboolean
-on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
+static void
+on_readable(gpointer user_data)
 {
   bench_ws *ws = user_data;
-  (void)cond;
   guint8 buf[65536];
   GError *error = NULL;
-  gssize n = g_socket_receive_with_blocking(socket, (char *)buf, sizeof buf, FALSE, NULL, &error);
+  gssize n =
+      g_socket_receive_with_blocking(ws->socket, (char *)buf, sizeof buf, FALSE, NULL, &error);
   if (n < 0 && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
     g_clear_error(&error);
-    return G_SOURCE_CONTINUE;
+    return;
   }
   g_clear_error(&error);
   if (n <= 0) {
-    g_clear_pointer(&ws->source, g_source_unref);
-    ws->source = NULL;
-    ws->open = FALSE;
-    if (ws->callbacks.on_close)
-      ws->callbacks.on_close("the gateway closed the connection", ws->user_data);
-    return G_SOURCE_REMOVE;
+    ws_end(ws, "the gateway closed the connection");
+    return;
   }
   g_byte_array_append(ws->in, buf, (guint)n);
   if (!ws->open) {
@@ -282,22 +277,21 @@ on_readable(GSocket *socket, GIOCondition cond, gpointer user_data)
     gssize hl = bench_ws_parse_handshake((const char *)ws->in->data, ws->in->len, ws->accept,
                                          &reason);
     if (hl == 0)
-      return G_SOURCE_CONTINUE;
+      return;
     if (hl < 0) {
       ws_end(ws, reason);
-      return G_SOURCE_REMOVE;
+      return;
     }
     g_byte_array_remove_range(ws->in, 0, (guint)hl);
     ws->open = TRUE;
     if (ws->callbacks.on_open)
       ws->callbacks.on_open(ws->user_data);
   }
-  /* Callbacks may free WS: keep the source alive for the return value. */
-  return ws_process(ws) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+  ws_process(ws);
 }
 
 bench_ws *
-bench_ws_connect(guint16 port, const bench_ws_callbacks *callbacks, gpointer user_data,
+bench_ws_connect(bench_poll *poll, guint16 port, const bench_ws_callbacks *callbacks, gpointer user_data,
                  GError **error)
 {
   g_autoptr(GSocket) socket =
@@ -326,9 +320,8 @@ bench_ws_connect(guint16 port, const bench_ws_callbacks *callbacks, gpointer use
       "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:%u\r\n\r\n",
       port, key, port);
   ws_send_raw(ws, (const guint8 *)req, strlen(req));
-  ws->source = g_socket_create_source(ws->socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback(ws->source, G_SOURCE_FUNC(on_readable), ws, NULL);
-  g_source_attach(ws->source, NULL);
+  ws->poll = poll;
+  ws->watch = bench_poll_add(poll, g_socket_get_fd(ws->socket), on_readable, ws);
   return ws;
 }
 
@@ -348,10 +341,7 @@ bench_ws_free(bench_ws *ws)
 {
   if (!ws)
     return;
-  if (ws->source) {
-    g_source_destroy(ws->source);
-    g_source_unref(ws->source);
-  }
+  bench_poll_remove(ws->poll, ws->watch);
   if (ws->open) {
     g_byte_array_set_size(ws->out, 0);
     guint8 code[2] = { 0x03, 0xe8 }; /* 1000 */

@@ -369,6 +369,7 @@ main(int argc, char **argv)
     g_printerr("rtc2sip-bench: identity: %s\n", error->message);
     return 1;
   }
+  b->poll = bench_poll_new();
   b->workdir = g_dir_make_tmp("rtc2sip-bench-XXXXXX", &error);
   b->phone = b->workdir ? bench_phone_new(b, &error) : NULL;
   if (!b->phone || !start_gateway(b, &error)) {
@@ -392,6 +393,7 @@ main(int argc, char **argv)
     bench_browser_free(&b->calls[i]);
   bench_phone_free(b->phone);
   b->phone = NULL;
+  bench_poll_free(b->poll);
   int rc = bench_report_print(&run.report, b);
   if (keep)
     g_printerr("rtc2sip-bench: work folder %s\n", b->workdir);
