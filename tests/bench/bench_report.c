@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tests/bench/bench_report.h"
@@ -41,11 +42,33 @@ proc_status(GPid pid, const char *name)
   return -1;
 }
 
+/* Entries of /proc/PID/fd. */
+static guint
+proc_fds(GPid pid)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%d/fd", (int)pid);
+  g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+  guint n = 0;
+  while (dir && g_dir_read_name(dir))
+    n++;
+  return n;
+}
+
+static double
+self_cpu_s(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
 void
 bench_report_baseline(bench_report *r, bench *b)
 {
   r->rss_before_kib = proc_status(b->gateway_pid, "VmRSS");
   r->threads_before = (guint)proc_status(b->gateway_pid, "Threads");
+  r->fds_before = proc_fds(b->gateway_pid);
 }
 
 static guint64
@@ -60,14 +83,26 @@ bench_report_sample(bench_report *r, bench *b, gboolean start)
   if (start) {
     r->t0_us = g_get_monotonic_time();
     r->cpu0_s = proc_cpu_s(b->gateway_pid);
+    r->self0_s = self_cpu_s();
     r->received0 = received_total(b);
     r->active_calls = b->ready;
   } else {
     r->t1_us = g_get_monotonic_time();
     r->cpu1_s = proc_cpu_s(b->gateway_pid);
+    r->self1_s = self_cpu_s();
+    g_autofree char *load = NULL;
+    if (g_file_get_contents("/proc/loadavg", &load, NULL, NULL)) {
+      g_strlcpy(r->loadavg, load, sizeof r->loadavg);
+      char *sp = r->loadavg;
+      for (int i = 0; i < 3 && sp; i++)
+        sp = strchr(sp + 1, ' ');
+      if (sp)
+        *sp = '\0';
+    }
     r->received1 = received_total(b);
     r->rss_steady_kib = proc_status(b->gateway_pid, "VmRSS");
     r->threads_steady = (guint)proc_status(b->gateway_pid, "Threads");
+    r->fds_steady = proc_fds(b->gateway_pid);
   }
 }
 
@@ -167,9 +202,12 @@ bench_report_print(bench_report *r, bench *b)
           "%" G_GUINT64_FORMAT " packets)\n",
           us_per_pkt, cpu, wall, wall > 0 ? 100 * cpu / wall : 0, relayed);
   g_print("gateway memory   RSS %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
-          " KiB: %.1f KiB per call; threads %u -> %u\n",
+          " KiB: %.1f KiB per call; threads %u -> %u; open files %u -> %u\n",
           r->rss_before_kib, r->rss_steady_kib, kib_per_call, r->threads_before,
-          r->threads_steady);
+          r->threads_steady, r->fds_before, r->fds_steady);
+  double self = r->self1_s - r->self0_s;
+  g_print("bench CPU        %.2f s in %.1f s (%.0f%% of one core); load average %s\n", self, wall,
+          wall > 0 ? 100 * self / wall : 0, r->loadavg);
   if (r->gateway_exit != 0)
     g_print("gateway exit     status %d after SIGTERM\n", r->gateway_exit);
 
@@ -216,7 +254,12 @@ bench_report_print(bench_report *r, bench *b)
     json_num(jb, "gateway_rss_kib_per_call", kib_per_call);
     json_int(jb, "gateway_threads_before", r->threads_before);
     json_int(jb, "gateway_threads", r->threads_steady);
+    json_int(jb, "gateway_fds_before", r->fds_before);
+    json_int(jb, "gateway_fds", r->fds_steady);
     json_int(jb, "gateway_exit", r->gateway_exit);
+    json_num(jb, "bench_cpu_s", self);
+    json_builder_set_member_name(jb, "load_average");
+    json_builder_add_string_value(jb, r->loadavg);
     json_builder_end_object(jb);
     g_autoptr(JsonNode) root = json_builder_get_root(jb);
     g_autoptr(JsonGenerator) gen = json_generator_new();
