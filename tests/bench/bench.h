@@ -142,6 +142,9 @@ void bench_phone_send(bench_call *call, guint8 *buf, gsize cap);
 void bench_phone_tick(bench_phone *p, gint64 now_us);
 void bench_phone_free(bench_phone *p);
 
+/* bench_ramp.c: --ramp; ARGV runs one bench (without --calls and --json). */
+int bench_ramp(char **argv, const bench_options *o);
+
 /* rtc2sip-bench.c */
 void bench_call_fail(bench_call *call, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* Called when something arrived on either side: the call may be ready. */

@@ -300,7 +300,8 @@ main(int argc, char **argv)
   gint calls = 10, duration = 10, ptime = 20, setup_timeout = 30;
   double rate = 50;
   g_autofree char *keying = NULL, *codec = NULL, *gateway = NULL;
-  gboolean json = FALSE, verbose = FALSE, keep = FALSE;
+  gboolean json = FALSE, verbose = FALSE, keep = FALSE, ramp = FALSE;
+  g_auto(GStrv) original = g_strdupv(argv);
   GOptionEntry entries[] = {
     { "calls", 'n', 0, G_OPTION_ARG_INT, &calls, "Concurrent calls (10)", "N" },
     { "duration", 'd', 0, G_OPTION_ARG_INT, &duration, "Seconds of measured media (10)", "S" },
@@ -314,6 +315,10 @@ main(int argc, char **argv)
       "The gateway binary to start (default: the built gateway/rtc2sip)", "PATH" },
     { "setup-timeout", 0, 0, G_OPTION_ARG_INT, &setup_timeout,
       "Seconds after the last call started before unfinished set-ups count as failed (30)", "S" },
+    { "ramp", 0, 0, G_OPTION_ARG_NONE, &ramp,
+      "Run again with twice the calls (from --calls) until loss > 0.1% or p99 > 1 ms, then "
+      "narrow down; report the largest count that held",
+      NULL },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the work folder (config, gateway log)", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print failures and signalling", NULL },
     { NULL },
@@ -357,6 +362,20 @@ main(int argc, char **argv)
     return 2;
   }
   o->gateway = gateway ? g_strdup(gateway) : default_gateway(argv[0]);
+  if (ramp) {
+    /* The runs: this program again, without --ramp and --json. */
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    g_ptr_array_add(args, (gpointer) "/proc/self/exe");
+    for (char **a = original + 1; *a; a++)
+      if (strcmp(*a, "--ramp") != 0 && strcmp(*a, "--json") != 0)
+        g_ptr_array_add(args, *a);
+    g_ptr_array_add(args, (gpointer) "--gateway");
+    g_ptr_array_add(args, o->gateway);
+    g_ptr_array_add(args, NULL);
+    int rc = bench_ramp((char **)args->pdata, o);
+    g_free(o->gateway);
+    return rc;
+  }
 
   signal(SIGPIPE, SIG_IGN);
   dtls_srtp_global_init();
