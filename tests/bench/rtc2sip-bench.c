@@ -105,8 +105,10 @@ send_media(bench *b, gint64 now)
     if (call->ended || now < call->next_send_us)
       continue;
     call->next_send_us += ptime_us;
-    if (call->next_send_us <= now) /* fell behind: no burst to catch up */
-      call->next_send_us = now + ptime_us;
+    /* Fell behind: skip the missed packets (no burst to catch up) but keep
+     * the call's place in the packet time, so calls stay spread out. */
+    if (call->next_send_us <= now)
+      call->next_send_us += ((now - call->next_send_us) / ptime_us + 1) * ptime_us;
     bench_browser_send(call, buf, sizeof buf);
     bench_phone_send(call, buf, sizeof buf);
   }
