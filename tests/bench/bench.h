@@ -16,6 +16,9 @@
 
 typedef enum { BENCH_KEYING_SDES, BENCH_KEYING_DTLS, BENCH_KEYING_RTP } bench_keying;
 
+/* The relay under test. */
+typedef enum { BENCH_TARGET_GATEWAY, BENCH_TARGET_RTPENGINE } bench_target;
+
 /* Directions: what the browser sends (received by the phone) and back. */
 enum { BENCH_DIR_TO_PHONE, BENCH_DIR_TO_BROWSER, BENCH_DIRS };
 
@@ -53,6 +56,7 @@ typedef struct bench_call bench_call;
 typedef struct bench_ws bench_ws;
 typedef struct bench_phone bench_phone;
 typedef struct bench_phone_leg bench_phone_leg;
+typedef struct bench_rtpengine bench_rtpengine;
 
 /* One RTP sender: header fields and the payload sequence. */
 typedef struct {
@@ -77,6 +81,7 @@ struct bench_call {
   /* Phone side (bench_phone.c). */
   bench_phone_leg *leg;
   bench_rtp_tx phone_tx;
+  gboolean phone_media; /* keys are in (or plain RTP): the phone sends */
   /* Times (monotonic us; 0 = not yet). */
   gint64 t_start, t_offer, t_answer, t_dtls_start, t_dtls_done, t_ready;
   gint64 next_send_us;
@@ -94,6 +99,8 @@ typedef struct {
   guint payload_type; /* 0 PCMU, 8 PCMA */
   gboolean json, verbose;
   char *gateway;
+  bench_target target;
+  char *rtpengine; /* its binary */
   guint setup_timeout_s;
 } bench_options;
 
@@ -104,7 +111,8 @@ struct bench {
   struct identity *identity; /* the simulated browsers' and phones' certificate */
   char *workdir;
   guint16 http_port, sip_port, admin_port;
-  GPid gateway_pid;
+  GPid gateway_pid; /* the relay under test: the gateway or rtpengine */
+  bench_rtpengine *rtpengine;
   bench_phone *phone;
   bench_call *calls; /* opt.calls of them */
   guint started, ready, failed;
@@ -133,17 +141,31 @@ void bench_browser_start(bench_call *call);
 void bench_browser_send(bench_call *call, guint8 *buf, gsize cap);
 void bench_browser_tick(bench_call *call, gint64 now_us);
 void bench_browser_hangup(bench_call *call);
+/* The relay's SDP answer (TEXT, NUL-terminated): ICE, DTLS and candidates. */
+void bench_browser_answer(bench_call *call, const char *text);
 void bench_browser_free(bench_call *call);
 
 /* bench_phone.c: the UAS. */
 bench_phone *bench_phone_new(bench *b, GError **error);
 guint16 bench_phone_port(const bench_phone *p);
 void bench_phone_send(bench_call *call, guint8 *buf, gsize cap);
+/* Without SIP (--target rtpengine): CALL's phone answers the SDP offer
+ * (LEN bytes); returns the SDP answer (caller frees) or NULL with the call
+ * failed and *WHY set. */
+char *bench_phone_answer(bench_call *call, const char *offer, gsize len, const char **why);
+/* Without SIP: the answer was delivered; the phone starts media (or DTLS). */
+void bench_phone_media_start(bench_call *call);
 void bench_phone_tick(bench_phone *p, gint64 now_us);
 void bench_phone_free(bench_phone *p);
 
 /* bench_ramp.c: --ramp; ARGV runs one bench (without --calls and --json). */
 int bench_ramp(char **argv, const bench_options *o);
+
+/* bench_rtpengine.c: --target rtpengine over the ng protocol. */
+gboolean bench_rtpengine_start(bench *b, guint16 ng_port, GError **error);
+void bench_rtpengine_offer(bench_call *call, const char *sdp);
+void bench_rtpengine_delete(bench_call *call);
+void bench_rtpengine_free(bench *b);
 
 /* rtc2sip-bench.c */
 void bench_call_fail(bench_call *call, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

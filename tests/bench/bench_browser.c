@@ -174,7 +174,10 @@ send_offer(bench_call *call)
   json_builder_add_string_value(jb, sdp);
   json_builder_end_object(jb);
   call->t_offer = g_get_monotonic_time();
-  send_json(call, jb);
+  if (b->opt.target == BENCH_TARGET_RTPENGINE)
+    bench_rtpengine_offer(call, sdp);
+  else
+    send_json(call, jb);
 }
 
 static void
@@ -186,8 +189,8 @@ add_remote_candidate(bench_call *call, const char *line)
     g_printerr("%s: candidate refused (%s): %s\n", call->id, reason, line);
 }
 
-static void
-on_answer(bench_call *call, const char *text)
+void
+bench_browser_answer(bench_call *call, const char *text)
 {
   g_autoptr(sdp_session) sdp = NULL;
   const char *reason = NULL;
@@ -258,7 +261,7 @@ on_ws_message(const char *text, gsize len, gpointer user_data)
     call->welcomed = TRUE;
     send_offer(call);
   } else if (strcmp(type, "answer") == 0) {
-    on_answer(call, json_object_get_string_member_with_default(o, "sdp", ""));
+    bench_browser_answer(call, json_object_get_string_member_with_default(o, "sdp", ""));
   } else if (strcmp(type, "candidate") == 0) {
     JsonNode *c = json_object_get_member(o, "candidate");
     if (c && JSON_NODE_HOLDS_OBJECT(c)) {
@@ -321,6 +324,11 @@ bench_browser_start(bench_call *call)
     bench_call_fail(call, "browser ICE: %s", error->message);
     return;
   }
+  if (call->b->opt.target == BENCH_TARGET_RTPENGINE) {
+    call->welcomed = TRUE; /* no WebSocket: the bench signals through ng */
+    send_offer(call);      /* gathering may have finished already */
+    return;
+  }
   static const bench_ws_callbacks wcb = { on_ws_open, on_ws_message, on_ws_close };
   call->ws = bench_ws_connect(call->b->poll, call->b->http_port, &wcb, call, &error);
   if (!call->ws)
@@ -349,6 +357,10 @@ bench_browser_send(bench_call *call, guint8 *buf, gsize cap)
 void
 bench_browser_hangup(bench_call *call)
 {
+  if (call->b->opt.target == BENCH_TARGET_RTPENGINE) {
+    bench_rtpengine_delete(call);
+    return;
+  }
   if (!call->ws || !call->t_offer)
     return;
   g_autoptr(JsonBuilder) jb = json_builder_new();

@@ -96,6 +96,7 @@ leg_dtls_flush(bench_phone_leg *leg)
         return;
       }
       leg->media = TRUE;
+      call->phone_media = TRUE;
       bench_dtls_done(call);
     } else if (call && !call->ended) {
       bench_call_fail(call, "phone DTLS: %s", ev.reason);
@@ -213,11 +214,14 @@ answer_sdp(bench_phone_leg *leg, const sdp_session *offer, const sdp_media *m, c
       g_string_free(a, TRUE);
       return NULL;
     }
+    g_autofree char *trace = g_strdup_printf("DTLS.PHONE.%u", leg->call->index);
     dtls_srtp_config cfg = {
       .role = DTLS_ROLE_CLIENT,
       .identity = b->identity,
       .remote_fingerprints = (const fingerprint *)fps->data,
       .n_remote_fingerprints = fps->len,
+      .trace_name = b->opt.verbose ? trace : NULL,
+      .trace_always = b->opt.verbose,
     };
     leg->dtls = dtls_srtp_session_new(&cfg, NULL);
     if (!leg->dtls) {
@@ -259,6 +263,55 @@ reply(bench_phone *p, GSocketAddress *from, const sip_message *req, guint status
   sip_send(p, from, out);
 }
 
+/* Makes CALL's leg (under KEY in the table) for the SDP OFFER of LEN bytes
+ * and returns the SDP answer (caller frees), or NULL with the call failed
+ * and *WHY set. */
+static char *
+leg_answer(bench_phone *p, bench_call *call, const char *key, const char *text, gsize len,
+           const char **why)
+{
+  g_autoptr(sdp_session) offer = NULL;
+  *why = NULL;
+  if (sdp_session_parse(text, len, SDP_PARSE_ALLOW_MISSING_S_T, &offer, why) < 0 ||
+      offer->media->len < 1) {
+    if (!*why)
+      *why = "no media";
+    bench_call_fail(call, "the offer to the phone: %s", *why);
+    return NULL;
+  }
+  const sdp_media *m = g_ptr_array_index(offer->media, 0);
+  const char *addr = m->connection.address ? m->connection.address : offer->connection.address;
+  if (!addr) {
+    *why = "no c= line";
+    bench_call_fail(call, "the offer to the phone has no c= line");
+    return NULL;
+  }
+  bench_phone_leg *leg = g_new0(bench_phone_leg, 1);
+  leg->phone = p;
+  leg->call = call;
+  call->leg = leg;
+  g_hash_table_insert(p->legs, g_strdup(key), leg);
+  leg->media_to = g_inet_socket_address_new_from_string(addr, m->port);
+  g_autoptr(GError) error = NULL;
+  leg->rtp = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
+  if (!leg->media_to || !leg->rtp || !g_socket_bind(leg->rtp, any, FALSE, &error)) {
+    *why = "RTP socket";
+    bench_call_fail(call, "phone RTP socket: %s", error ? error->message : addr);
+    return NULL;
+  }
+  g_socket_set_blocking(leg->rtp, FALSE);
+  leg->rtp_watch = bench_poll_add(p->b->poll, g_socket_get_fd(leg->rtp), on_rtp, leg);
+  call->phone_tx.ssrc = g_random_int();
+  call->phone_tx.rtp_seq = (guint16)g_random_int();
+  call->phone_tx.timestamp = g_random_int();
+  char *sdp = answer_sdp(leg, offer, m, why);
+  if (!sdp)
+    bench_call_fail(call, "phone: %s", *why);
+  return sdp;
+}
+
 static void
 on_invite(bench_phone *p, GSocketAddress *from, const sip_message *msg, const char *call_id)
 {
@@ -273,49 +326,14 @@ on_invite(bench_phone *p, GSocketAddress *from, const sip_message *msg, const ch
     reply(p, from, msg, 404);
     return;
   }
-  g_autoptr(sdp_session) offer = NULL;
   const char *why = NULL;
-  if (sdp_session_parse(msg->body.p, msg->body.len, SDP_PARSE_ALLOW_MISSING_S_T, &offer, &why) < 0 ||
-      offer->media->len < 1) {
-    reply(p, from, msg, 488);
-    bench_call_fail(call, "the gateway's SIP offer: %s", why ? why : "no media");
-    return;
-  }
-  const sdp_media *m = g_ptr_array_index(offer->media, 0);
-  const char *addr = m->connection.address ? m->connection.address : offer->connection.address;
-  if (!addr) {
-    reply(p, from, msg, 488);
-    bench_call_fail(call, "the gateway's SIP offer has no c= line");
-    return;
-  }
-  leg = g_new0(bench_phone_leg, 1);
-  leg->phone = p;
-  leg->call = call;
-  call->leg = leg;
-  g_hash_table_insert(p->legs, g_strdup(call_id), leg);
-  leg->sip_peer = g_object_ref(from);
-  leg->media_to = g_inet_socket_address_new_from_string(addr, m->port);
-  g_autoptr(GError) error = NULL;
-  leg->rtp = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, &error);
-  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  g_autoptr(GSocketAddress) any = g_inet_socket_address_new(lo, 0);
-  if (!leg->media_to || !leg->rtp || !g_socket_bind(leg->rtp, any, FALSE, &error)) {
-    reply(p, from, msg, 500);
-    bench_call_fail(call, "phone RTP socket: %s", error ? error->message : addr);
-    return;
-  }
-  g_socket_set_blocking(leg->rtp, FALSE);
-  leg->rtp_watch = bench_poll_add(p->b->poll, g_socket_get_fd(leg->rtp), on_rtp, leg);
-  call->phone_tx.ssrc = g_random_int();
-  call->phone_tx.rtp_seq = (guint16)g_random_int();
-  call->phone_tx.timestamp = g_random_int();
-
-  g_autofree char *sdp = answer_sdp(leg, offer, m, &why);
+  g_autofree char *sdp = leg_answer(p, call, call_id, msg->body.p, msg->body.len, &why);
   if (!sdp) {
     reply(p, from, msg, 488);
-    bench_call_fail(call, "phone: %s", why);
     return;
   }
+  leg = call->leg;
+  leg->sip_peer = g_object_ref(from);
   leg->response = g_string_new(NULL);
   sip_write_response_to(leg->response, msg, 200, NULL, "bench");
   sip_write_header_printf(leg->response, "Contact", "<sip:phone@127.0.0.1:%u>", p->port);
@@ -335,6 +353,7 @@ on_ack(bench_phone_leg *leg)
   leg->acked = TRUE;
   if (!leg->dtls) {
     leg->media = TRUE;
+    leg->call->phone_media = TRUE;
     return;
   }
   gint64 now = g_get_monotonic_time();
@@ -343,6 +362,25 @@ on_ack(bench_phone_leg *leg)
     b->first_dtls_start = now;
   dtls_srtp_session_start(leg->dtls, now);
   leg_dtls_flush(leg);
+}
+
+char *
+bench_phone_answer(bench_call *call, const char *offer, gsize len, const char **why)
+{
+  bench_phone *p = call->b->phone;
+  g_autofree char *key = g_strdup_printf("ng-%u", call->index);
+  if (call->leg) {
+    *why = "the phone has answered already";
+    return NULL;
+  }
+  return leg_answer(p, call, key, offer, len, why);
+}
+
+void
+bench_phone_media_start(bench_call *call)
+{
+  if (call->leg)
+    on_ack(call->leg);
 }
 
 static gboolean

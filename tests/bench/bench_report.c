@@ -171,8 +171,12 @@ bench_report_print(bench_report *r, bench *b)
   gint64 rss_delta = r->rss_steady_kib - r->rss_before_kib;
   double kib_per_call = r->active_calls ? (double)rss_delta / r->active_calls : 0;
 
-  g_print("rtc2sip-bench: %u calls, %s toward SIP, %s %u ms, %.0f calls/s, %u s measured\n",
-          o->calls, keying_names[o->keying], o->payload_type == 8 ? "PCMA" : "PCMU", o->ptime_ms,
+  const char *target = o->target == BENCH_TARGET_RTPENGINE ? "rtpengine" : "gateway";
+  g_autofree char *l_cpu = g_strdup_printf("%s CPU", target);
+  g_autofree char *l_mem = g_strdup_printf("%s memory", target);
+  g_autofree char *l_exit = g_strdup_printf("%s exit", target);
+  g_print("rtc2sip-bench: %s, %u calls, %s toward SIP, %s %u ms, %.0f calls/s, %u s measured\n",
+          target, o->calls, keying_names[o->keying], o->payload_type == 8 ? "PCMA" : "PCMU", o->ptime_ms,
           o->rate, o->duration_s);
   g_print("calls            set up %u, failed %u, media both ways on %u (set-up phase %.1f s)\n",
           b->ready, o->calls - b->ready, both_ways, r->setup_s);
@@ -198,22 +202,24 @@ bench_report_print(bench_report *r, bench *b)
           " / %" G_GUINT64_FORMAT "\n",
           b->dir[0].sent, b->dir[1].sent, b->dir[0].received, b->dir[1].received, b->dir[0].bad,
           b->dir[1].bad);
-  g_print("gateway CPU      %.2f us per relayed packet (%.2f s CPU in %.1f s, %.0f%% of one core, "
+  g_print("%-16s %.2f us per relayed packet (%.2f s CPU in %.1f s, %.0f%% of one core, "
           "%" G_GUINT64_FORMAT " packets)\n",
-          us_per_pkt, cpu, wall, wall > 0 ? 100 * cpu / wall : 0, relayed);
-  g_print("gateway memory   RSS %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
+          l_cpu, us_per_pkt, cpu, wall, wall > 0 ? 100 * cpu / wall : 0, relayed);
+  g_print("%-16s RSS %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT
           " KiB: %.1f KiB per call; threads %u -> %u; open files %u -> %u\n",
-          r->rss_before_kib, r->rss_steady_kib, kib_per_call, r->threads_before,
+          l_mem, r->rss_before_kib, r->rss_steady_kib, kib_per_call, r->threads_before,
           r->threads_steady, r->fds_before, r->fds_steady);
   double self = r->self1_s - r->self0_s;
   g_print("bench CPU        %.2f s in %.1f s (%.0f%% of one core); load average %s\n", self, wall,
           wall > 0 ? 100 * self / wall : 0, r->loadavg);
   if (r->gateway_exit != 0)
-    g_print("gateway exit     status %d after SIGTERM\n", r->gateway_exit);
+    g_print("%-16s status %d after SIGTERM\n", l_exit, r->gateway_exit);
 
   if (o->json) {
     g_autoptr(JsonBuilder) jb = json_builder_new();
     json_builder_begin_object(jb);
+    json_builder_set_member_name(jb, "target");
+    json_builder_add_string_value(jb, target);
     json_int(jb, "calls", o->calls);
     json_builder_set_member_name(jb, "keying");
     json_builder_add_string_value(jb, keying_names[o->keying]);

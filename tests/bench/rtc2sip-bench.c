@@ -2,7 +2,8 @@
  *
  *   tests/bench/rtc2sip-bench [--calls N] [--duration S] [--rate R]
  *       [--keying sdes|dtls-srtp|rtp] [--ptime MS] [--codec pcmu|pcma]
- *       [--json] [--gateway PATH] [--setup-timeout S] [--verbose]
+ *       [--json] [--gateway PATH] [--target gateway|rtpengine] [--rtpengine PATH]
+ *       [--setup-timeout S] [--ramp] [--keep] [--verbose]
  *
  * It starts the gateway itself on loopback with a configuration it writes
  * (a trunk "bench" pointing at its own SIP phone, numbers starting with 9
@@ -147,7 +148,14 @@ on_tick(gpointer user_data)
     if (late)
       for (guint i = 0; i < b->opt.calls; i++)
         if (!b->calls[i].t_ready)
-          bench_call_fail(&b->calls[i], "not set up within %u s", b->opt.setup_timeout_s);
+          bench_call_fail(&b->calls[i],
+                          "not set up within %u s (answer %s, browser keyed %s, phone keyed %s, "
+                          "media at the browser %s, at the phone %s)",
+                          b->opt.setup_timeout_s, b->calls[i].t_answer ? "yes" : "no",
+                          b->calls[i].browser_media ? "yes" : "no",
+                          b->calls[i].phone_media ? "yes" : "no",
+                          b->calls[i].first_at_browser ? "yes" : "no",
+                          b->calls[i].first_at_phone ? "yes" : "no");
     if (settled || late) {
       run.report.setup_s = (double)(now - run.t_begin) / 1e6;
       /* Let the last calls' first packets clear before measuring. */
@@ -238,7 +246,7 @@ start_gateway(bench *b, GError **error)
     return FALSE;
   }
   const char *argv[] = { b->opt.gateway, "--config", conf, NULL };
-  gboolean ok = g_spawn_async_with_fds(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
+  gboolean ok = g_spawn_async_with_fds(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH, NULL,
                                        NULL, &b->gateway_pid, -1, fd, fd, error);
   close(fd);
   if (!ok)
@@ -301,7 +309,7 @@ main(int argc, char **argv)
   bench_options *o = &b->opt;
   gint calls = 10, duration = 10, ptime = 20, setup_timeout = 30;
   double rate = 50;
-  g_autofree char *keying = NULL, *codec = NULL, *gateway = NULL;
+  g_autofree char *keying = NULL, *codec = NULL, *gateway = NULL, *target = NULL, *rtpengine = NULL;
   gboolean json = FALSE, verbose = FALSE, keep = FALSE, ramp = FALSE;
   g_auto(GStrv) original = g_strdupv(argv);
   GOptionEntry entries[] = {
@@ -315,6 +323,11 @@ main(int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Also print the results as one JSON object", NULL },
     { "gateway", 0, 0, G_OPTION_ARG_FILENAME, &gateway,
       "The gateway binary to start (default: the built gateway/rtc2sip)", "PATH" },
+    { "target", 0, 0, G_OPTION_ARG_STRING, &target,
+      "The relay under test: gateway (default) or rtpengine (signalled over its ng protocol)",
+      "NAME" },
+    { "rtpengine", 0, 0, G_OPTION_ARG_FILENAME, &rtpengine,
+      "The rtpengine binary for --target rtpengine (default: rtpengine)", "PATH" },
     { "setup-timeout", 0, 0, G_OPTION_ARG_INT, &setup_timeout,
       "Seconds after the last call started before unfinished set-ups count as failed (30)", "S" },
     { "ramp", 0, 0, G_OPTION_ARG_NONE, &ramp,
@@ -363,6 +376,15 @@ main(int argc, char **argv)
     g_printerr("rtc2sip-bench: --codec is pcmu or pcma\n");
     return 2;
   }
+  if (!target || strcmp(target, "gateway") == 0)
+    o->target = BENCH_TARGET_GATEWAY;
+  else if (strcmp(target, "rtpengine") == 0)
+    o->target = BENCH_TARGET_RTPENGINE;
+  else {
+    g_printerr("rtc2sip-bench: --target is gateway or rtpengine\n");
+    return 2;
+  }
+  o->rtpengine = g_strdup(rtpengine ? rtpengine : "rtpengine");
   o->gateway = gateway ? g_strdup(gateway) : default_gateway(argv[0]);
   if (ramp) {
     /* The runs: this program again, without --ramp and --json. */
@@ -376,6 +398,7 @@ main(int argc, char **argv)
     g_ptr_array_add(args, NULL);
     int rc = bench_ramp((char **)args->pdata, o);
     g_free(o->gateway);
+    g_free(o->rtpengine);
     return rc;
   }
 
@@ -393,7 +416,10 @@ main(int argc, char **argv)
   b->poll = bench_poll_new();
   b->workdir = g_dir_make_tmp("rtc2sip-bench-XXXXXX", &error);
   b->phone = b->workdir ? bench_phone_new(b, &error) : NULL;
-  if (!b->phone || !start_gateway(b, &error)) {
+  gboolean started = b->phone && (o->target == BENCH_TARGET_RTPENGINE
+                                     ? bench_rtpengine_start(b, free_port(), &error)
+                                     : start_gateway(b, &error));
+  if (!started) {
     g_printerr("rtc2sip-bench: %s\n", error->message);
     stop_gateway(b);
     return 1;
@@ -414,6 +440,7 @@ main(int argc, char **argv)
     bench_browser_free(&b->calls[i]);
   bench_phone_free(b->phone);
   b->phone = NULL;
+  bench_rtpengine_free(b);
   bench_poll_free(b->poll);
   int rc = bench_report_print(&run.report, b);
   if (keep)
@@ -430,5 +457,6 @@ main(int argc, char **argv)
   g_main_loop_unref(b->loop);
   g_free(b->workdir);
   g_free(o->gateway);
+  g_free(o->rtpengine);
   return rc;
 }
