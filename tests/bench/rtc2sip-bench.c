@@ -291,6 +291,22 @@ stop_gateway(bench *b)
 
 /* ---- main ---------------------------------------------------------------- */
 
+/* Removes the work folder (config, logs, the gateway's state), or says where
+ * it is with --keep. */
+static void
+done_with_workdir(const char *dir, gboolean keep)
+{
+  if (!dir)
+    return;
+  if (keep) {
+    g_printerr("rtc2sip-bench: work folder %s\n", dir);
+    return;
+  }
+  g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+  if (system(cmd) != 0)
+    g_printerr("rtc2sip-bench: could not remove %s\n", dir);
+}
+
 static char *
 default_gateway(const char *argv0)
 {
@@ -422,6 +438,7 @@ main(int argc, char **argv)
   if (!started) {
     g_printerr("rtc2sip-bench: %s\n", error->message);
     stop_gateway(b);
+    done_with_workdir(b->workdir, keep);
     return 1;
   }
   b->calls = g_new0(bench_call, o->calls);
@@ -443,13 +460,7 @@ main(int argc, char **argv)
   bench_rtpengine_free(b);
   bench_poll_free(b->poll);
   int rc = bench_report_print(&run.report, b);
-  if (keep)
-    g_printerr("rtc2sip-bench: work folder %s\n", b->workdir);
-  else {
-    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", b->workdir);
-    if (system(cmd) != 0)
-      g_printerr("rtc2sip-bench: could not remove %s\n", b->workdir);
-  }
+  done_with_workdir(b->workdir, keep);
   for (guint i = 0; i < o->calls; i++)
     g_free(b->calls[i].failure);
   g_free(b->calls);
