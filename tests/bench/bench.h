@@ -9,6 +9,7 @@
  * receiver measures added one-way latency and loss. */
 #pragma once
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 #include "gateway/media/dtls_srtp.h"
 #include "gateway/media/media_srtp.h"
@@ -160,6 +161,14 @@ void bench_phone_free(bench_phone *p);
 
 /* bench_ramp.c: --ramp; ARGV runs one bench (without --calls and --json). */
 int bench_ramp(char **argv, const bench_options *o);
+/* Runs ARGV plus --json plus EXTRA (NULL-terminated, may be NULL) as a child
+ * and returns its JSON object (owned by *PARSER_OUT, which the caller
+ * unrefs), or NULL when it did not finish. */
+JsonObject *bench_run_child(char **argv, const char *const *extra, JsonParser **parser_out);
+/* A number member of O, or -1. */
+double bench_member_num(JsonObject *o, const char *name);
+/* bench_compare.c: --compare; ARGV runs one bench (without --target and --json). */
+int bench_compare(char **argv, const bench_options *o);
 
 /* bench_rtpengine.c: --target rtpengine over the ng protocol. */
 gboolean bench_rtpengine_start(bench *b, guint16 ng_port, GError **error);

@@ -22,59 +22,73 @@ typedef struct {
   char load[64];
 } ramp_step;
 
-static double
-member_num(JsonObject *o, const char *name)
+double
+bench_member_num(JsonObject *o, const char *name)
 {
   JsonNode *n = json_object_get_member(o, name);
   return n && JSON_NODE_HOLDS_VALUE(n) ? json_node_get_double(n) : -1;
+}
+
+JsonObject *
+bench_run_child(char **argv, const char *const *extra, JsonParser **parser_out)
+{
+  GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
+  for (char **a = argv; *a; a++)
+    g_ptr_array_add(args, g_strdup(*a));
+  g_ptr_array_add(args, g_strdup("--json"));
+  for (const char *const *a = extra; a && *a; a++)
+    g_ptr_array_add(args, g_strdup(*a));
+  g_ptr_array_add(args, NULL);
+  g_autofree char *out = NULL;
+  int status = 0;
+  gboolean ok = g_spawn_sync(NULL, (char **)args->pdata, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+                             NULL, &out, NULL, &status, NULL);
+  g_ptr_array_unref(args);
+  *parser_out = NULL;
+  if (!ok || !out)
+    return NULL;
+  char *last = strrchr(g_strchomp(out), '\n');
+  last = last ? last + 1 : out;
+  JsonParser *parser = json_parser_new();
+  if (!json_parser_load_from_data(parser, last, -1, NULL) ||
+      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+    g_object_unref(parser);
+    return NULL;
+  }
+  *parser_out = parser;
+  return json_node_get_object(json_parser_get_root(parser));
 }
 
 /* One run of ARGV with --calls N --json; fills *STEP. */
 static void
 ramp_run(char **argv, guint n, ramp_step *step)
 {
-  GPtrArray *args = g_ptr_array_new_with_free_func(g_free);
-  for (char **a = argv; *a; a++)
-    g_ptr_array_add(args, g_strdup(*a));
-  g_ptr_array_add(args, g_strdup("--json"));
-  g_ptr_array_add(args, g_strdup("--calls"));
-  g_ptr_array_add(args, g_strdup_printf("%u", n));
-  g_ptr_array_add(args, NULL);
-  g_autofree char *out = NULL;
-  int status = 0;
   memset(step, 0, sizeof *step);
   step->calls = n;
-  g_autoptr(GError) error = NULL;
-  gboolean ok = g_spawn_sync(NULL, (char **)args->pdata, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                             NULL, &out, NULL, &status, &error);
-  g_ptr_array_unref(args);
-  if (!ok || !out)
+  g_autofree char *count = g_strdup_printf("%u", n);
+  const char *extra[] = { "--calls", count, NULL };
+  g_autoptr(JsonParser) parser = NULL;
+  JsonObject *o = bench_run_child(argv, extra, &parser);
+  if (!o)
     return;
-  char *last = strrchr(g_strchomp(out), '\n');
-  last = last ? last + 1 : out;
-  g_autoptr(JsonParser) parser = json_parser_new();
-  if (!json_parser_load_from_data(parser, last, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser)))
-    return;
-  JsonObject *o = json_node_get_object(json_parser_get_root(parser));
   static const char *const dirs[] = { "browser_to_phone", "phone_to_browser" };
   step->ran = TRUE;
   step->held = TRUE;
-  step->failed = (guint)member_num(o, "calls_failed");
+  step->failed = (guint)bench_member_num(o, "calls_failed");
   if (step->failed > 0)
     step->held = FALSE;
   for (int d = 0; d < BENCH_DIRS; d++) {
     JsonObject *x = json_object_get_object_member(o, dirs[d]);
-    double sent = x ? member_num(x, "sent") : 0, lost = x ? member_num(x, "lost") : 0;
+    double sent = x ? bench_member_num(x, "sent") : 0, lost = x ? bench_member_num(x, "lost") : 0;
     step->loss[d] = sent > 0 ? lost / sent : 1;
-    step->p99[d] = x ? member_num(x, "latency_us_p99") : -1;
+    step->p99[d] = x ? bench_member_num(x, "latency_us_p99") : -1;
     if (step->loss[d] > RAMP_MAX_LOSS || step->p99[d] < 0 || step->p99[d] > RAMP_MAX_P99_US)
       step->held = FALSE;
   }
-  step->gateway_us_per_packet = member_num(o, "gateway_cpu_us_per_relayed_packet");
-  step->rss_kib_per_call = member_num(o, "gateway_rss_kib_per_call");
-  step->bench_cpu_s = member_num(o, "bench_cpu_s");
-  step->measured_s = member_num(o, "measured_s");
+  step->gateway_us_per_packet = bench_member_num(o, "gateway_cpu_us_per_relayed_packet");
+  step->rss_kib_per_call = bench_member_num(o, "gateway_rss_kib_per_call");
+  step->bench_cpu_s = bench_member_num(o, "bench_cpu_s");
+  step->measured_s = bench_member_num(o, "measured_s");
   g_strlcpy(step->load, json_object_get_string_member_with_default(o, "load_average", ""),
             sizeof step->load);
 }

@@ -3,7 +3,7 @@
  *   tests/bench/rtc2sip-bench [--calls N] [--duration S] [--rate R]
  *       [--keying sdes|dtls-srtp|rtp] [--ptime MS] [--codec pcmu|pcma]
  *       [--json] [--gateway PATH] [--target gateway|rtpengine] [--rtpengine PATH]
- *       [--setup-timeout S] [--ramp] [--keep] [--verbose]
+ *       [--setup-timeout S] [--ramp] [--compare] [--keep] [--verbose]
  *
  * It starts the gateway itself on loopback with a configuration it writes
  * (a trunk "bench" pointing at its own SIP phone, numbers starting with 9
@@ -326,7 +326,7 @@ main(int argc, char **argv)
   gint calls = 10, duration = 10, ptime = 20, setup_timeout = 30;
   double rate = 50;
   g_autofree char *keying = NULL, *codec = NULL, *gateway = NULL, *target = NULL, *rtpengine = NULL;
-  gboolean json = FALSE, verbose = FALSE, keep = FALSE, ramp = FALSE;
+  gboolean json = FALSE, verbose = FALSE, keep = FALSE, ramp = FALSE, compare = FALSE;
   g_auto(GStrv) original = g_strdupv(argv);
   GOptionEntry entries[] = {
     { "calls", 'n', 0, G_OPTION_ARG_INT, &calls, "Concurrent calls (10)", "N" },
@@ -349,6 +349,9 @@ main(int argc, char **argv)
     { "ramp", 0, 0, G_OPTION_ARG_NONE, &ramp,
       "Run again with twice the calls (from --calls) until loss > 0.1% or p99 > 1 ms, then "
       "narrow down; report the largest count that held",
+      NULL },
+    { "compare", 0, 0, G_OPTION_ARG_NONE, &compare,
+      "Run once against the gateway and once against rtpengine, and print them side by side",
       NULL },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the work folder (config, gateway log)", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print failures and signalling", NULL },
@@ -402,17 +405,19 @@ main(int argc, char **argv)
   }
   o->rtpengine = g_strdup(rtpengine ? rtpengine : "rtpengine");
   o->gateway = gateway ? g_strdup(gateway) : default_gateway(argv[0]);
-  if (ramp) {
-    /* The runs: this program again, without --ramp and --json. */
+  if (ramp || compare) {
+    /* The runs: this program again, without --ramp, --compare and --json. */
     g_autoptr(GPtrArray) args = g_ptr_array_new();
     g_ptr_array_add(args, (gpointer) "/proc/self/exe");
     for (char **a = original + 1; *a; a++)
-      if (strcmp(*a, "--ramp") != 0 && strcmp(*a, "--json") != 0)
+      if (strcmp(*a, "--ramp") != 0 && strcmp(*a, "--compare") != 0 && strcmp(*a, "--json") != 0)
         g_ptr_array_add(args, *a);
     g_ptr_array_add(args, (gpointer) "--gateway");
     g_ptr_array_add(args, o->gateway);
+    g_ptr_array_add(args, (gpointer) "--rtpengine");
+    g_ptr_array_add(args, o->rtpengine);
     g_ptr_array_add(args, NULL);
-    int rc = bench_ramp((char **)args->pdata, o);
+    int rc = ramp ? bench_ramp((char **)args->pdata, o) : bench_compare((char **)args->pdata, o);
     g_free(o->gateway);
     g_free(o->rtpengine);
     return rc;
