@@ -106,6 +106,19 @@ leg_dtls_flush(bench_phone_leg *leg)
 }
 
 static void
+trace_records(bench_phone_leg *leg, const guint8 *buf, gsize n)
+{
+  g_autoptr(GString) g = g_string_new(NULL);
+  for (gsize o = 0; o + 13 <= n;) {
+    guint len = (guint)(buf[o + 11] << 8 | buf[o + 12]);
+    g_string_append_printf(g, " [type %u epoch %u len %u]", buf[o], (guint)(buf[o + 3] << 8 | buf[o + 4]),
+                           len);
+    o += 13 + len;
+  }
+  g_printerr("DTLS.PHONE.%u: datagram in:%s\n", leg->call->index, g->str);
+}
+
+static void
 on_rtp(gpointer user_data)
 {
   bench_phone_leg *leg = user_data;
@@ -117,6 +130,8 @@ on_rtp(gpointer user_data)
     if (!leg->call)
       continue;
     if (buf[0] >= 20 && buf[0] <= 63) {
+      if (leg->phone->b->opt.verbose) /* the records of each DTLS datagram, for traces */
+        trace_records(leg, buf, (gsize)n);
       if (leg->dtls) {
         dtls_srtp_session_feed(leg->dtls, g_get_monotonic_time(), buf, (gsize)n);
         leg_dtls_flush(leg);
