@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages rtc2sip needs, or, when not root, prints the
-# exact apt-get line to run. Usage: scripts/deps.sh build|test
+# exact apt-get line to run. Usage: scripts/deps.sh build|test|bench
 set -euo pipefail
 
 build_pkgs=(build-essential autoconf automake pkg-config
@@ -8,6 +8,8 @@ build_pkgs=(build-essential autoconf automake pkg-config
   libwebsockets-dev libwebsockets-evlib-glib libjson-glib-dev nettle-dev)
 # What the test suites drive: real peers (PEERS.md) and inspection tools.
 test_pkgs=(curl openssl libssl-dev python3 valgrind clang libclang-rt-14-dev chromium firefox-esr baresip-core sip-tester)
+# What the load generator compares against (tests/bench/rtc2sip-bench --target rtpengine).
+bench_pkgs=(rtpengine-daemon)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-build}" = test ]; then
@@ -15,6 +17,7 @@ if [ "${1:-build}" = test ]; then
   command -v node >/dev/null 2>&1 || want+=(nodejs)
   command -v npm >/dev/null 2>&1 || want+=(npm)
 fi
+[ "${1:-build}" = bench ] && want+=("${bench_pkgs[@]}")
 
 missing=()
 for p in "${want[@]}"; do
