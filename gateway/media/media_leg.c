@@ -254,6 +254,20 @@ media_leg_start_dtls(media_leg *leg)
   start_session(leg, MEDIA_COMPONENT_RTP);
 }
 
+/* Hands DTLS datagrams that came before the sessions existed to them. */
+static void
+feed_early_dtls(media_leg *leg)
+{
+  for (media_component c = MEDIA_COMPONENT_RTP; c <= MEDIA_COMPONENT_RTCP; c++) {
+    g_autoptr(GBytes) early = g_steal_pointer(&leg->early_dtls[c]);
+    if (early && session_of(leg, c)) {
+      gsize len;
+      const guint8 *data = g_bytes_get_data(early, &len);
+      media_leg_receive(leg, c, data, len);
+    }
+  }
+}
+
 gboolean
 media_leg_configure_dtls(media_leg *leg, const media_leg_dtls_config *config, GError **error)
 {
@@ -265,6 +279,7 @@ media_leg_configure_dtls(media_leg *leg, const media_leg_dtls_config *config, GE
     return FALSE;
   if (leg->transport_up)
     media_leg_start_dtls(leg);
+  feed_early_dtls(leg);
   return TRUE;
 }
 
@@ -298,6 +313,7 @@ media_leg_restart_dtls(media_leg *leg, const media_leg_dtls_config *config, GErr
     return FALSE;
   if (leg->transport_up)
     media_leg_start_dtls(leg);
+  feed_early_dtls(leg);
   return TRUE;
 }
 
@@ -401,6 +417,11 @@ media_leg_receive(media_leg *leg, media_component component, const guint8 *data,
         leg->dtls_started_us = g_get_monotonic_time();
       dtls_srtp_session_feed(dtls, g_get_monotonic_time(), data, len);
       dtls_flush(leg, component);
+    } else if (!leg->dtls && len <= MEDIA_PACKET_MAX) {
+      /* Not configured yet: keep the latest for when it is. */
+      if (leg->early_dtls[component])
+        g_bytes_unref(leg->early_dtls[component]);
+      leg->early_dtls[component] = g_bytes_new(data, len);
     } else {
       leg->stats.dropped++;
     }
@@ -578,6 +599,9 @@ media_leg_free(media_leg *leg)
     leg->ops->free(leg);
   dtls_srtp_session_free(leg->dtls);
   dtls_srtp_session_free(leg->dtls_rtcp);
+  for (guint i = 0; i < G_N_ELEMENTS(leg->early_dtls); i++)
+    if (leg->early_dtls[i])
+      g_bytes_unref(leg->early_dtls[i]);
   media_srtp_free(leg->srtp_in);
   media_srtp_free(leg->srtp_out);
   media_srtp_free(leg->srtcp_in);

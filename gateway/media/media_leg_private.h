@@ -31,6 +31,11 @@ struct media_leg {
   gboolean rtcp_trace_always;
   media_srtp *srtp_in, *srtp_out;
   media_srtp *srtcp_in, *srtcp_out; /* from dtls_rtcp; NULL: SRTCP uses srtp_in/out */
+  /* The latest DTLS datagram per component that came before DTLS was
+   * configured (a phone answering setup:active sends its ClientHello with
+   * its 200 OK, which the main thread may not have turned into a DTLS
+   * session yet): fed to the session once it exists. */
+  GBytes *early_dtls[2];
   media_leg *peer;
   guint32 ssrc;
   GSource *dtls_timer;
