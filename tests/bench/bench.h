@@ -103,7 +103,19 @@ typedef struct {
   bench_target target;
   char *rtpengine; /* its binary */
   guint setup_timeout_s;
+  char *plot; /* --plot FILE.svg (with --ramp), or NULL */
 } bench_options;
+
+/* One ramp run for --plot. */
+typedef struct {
+  guint calls;
+  double us_per_packet;          /* the gateway's CPU per relayed packet; < 0: unknown */
+  double p99_us[2];              /* per direction (BENCH_DIRS); < 0: unknown */
+} bench_plot_point;
+
+/* bench_plot.c: writes POINTS (of bench_plot_point, any order) as an SVG of
+ * CPU per packet and p99 latency against the call count. */
+gboolean bench_plot_svg(const char *path, const GArray *points, const char *subtitle, GError **error);
 
 struct bench {
   bench_options opt;

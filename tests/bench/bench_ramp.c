@@ -138,6 +138,26 @@ bench_ramp(char **argv, const bench_options *o)
       bad = n;
   }
   g_print("largest count that held: %u (first that did not: %u)\n", good, bad);
+  if (o->plot) {
+    g_autoptr(GArray) pts = g_array_new(FALSE, TRUE, sizeof(bench_plot_point));
+    for (guint i = 0; i < steps->len; i++) {
+      const ramp_step *s = &g_array_index(steps, ramp_step, i);
+      if (!s->ran)
+        continue;
+      bench_plot_point p = { .calls = s->calls, .us_per_packet = s->gateway_us_per_packet,
+                             .p99_us = { s->p99[0], s->p99[1] } };
+      g_array_append_val(pts, p);
+    }
+    g_autofree char *subtitle = g_strdup_printf("rtc2sip-bench --ramp, %s toward SIP; largest count that held: %u",
+                                                o->keying == BENCH_KEYING_DTLS ? "DTLS-SRTP"
+                                                : o->keying == BENCH_KEYING_RTP ? "plain RTP" : "SDES",
+                                                good);
+    g_autoptr(GError) error = NULL;
+    if (bench_plot_svg(o->plot, pts, subtitle, &error))
+      g_print("plot: %s\n", o->plot);
+    else
+      g_printerr("rtc2sip-bench: --plot: %s\n", error->message);
+  }
   if (o->json) {
     g_autoptr(JsonBuilder) jb = json_builder_new();
     json_builder_begin_object(jb);

@@ -3,7 +3,7 @@
  *   tests/bench/rtc2sip-bench [--calls N] [--duration S] [--rate R]
  *       [--keying sdes|dtls-srtp|rtp] [--ptime MS] [--codec pcmu|pcma]
  *       [--json] [--gateway PATH] [--target gateway|rtpengine] [--rtpengine PATH]
- *       [--setup-timeout S] [--ramp] [--compare] [--keep] [--verbose]
+ *       [--setup-timeout S] [--ramp [--plot FILE.svg]] [--compare] [--keep] [--verbose]
  *
  * It starts the gateway itself on loopback with a configuration it writes
  * (a trunk "bench" pointing at its own SIP phone, numbers starting with 9
@@ -326,6 +326,7 @@ main(int argc, char **argv)
   gint calls = 10, duration = 10, ptime = 20, setup_timeout = 30;
   double rate = 50;
   g_autofree char *keying = NULL, *codec = NULL, *gateway = NULL, *target = NULL, *rtpengine = NULL;
+  g_autofree char *plot = NULL;
   gboolean json = FALSE, verbose = FALSE, keep = FALSE, ramp = FALSE, compare = FALSE;
   g_auto(GStrv) original = g_strdupv(argv);
   GOptionEntry entries[] = {
@@ -350,6 +351,8 @@ main(int argc, char **argv)
       "Run again with twice the calls (from --calls) until loss > 0.1% or p99 > 1 ms, then "
       "narrow down; report the largest count that held",
       NULL },
+    { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot,
+      "With --ramp: draw CPU per packet and p99 latency against the call count into FILE.svg", "FILE.svg" },
     { "compare", 0, 0, G_OPTION_ARG_NONE, &compare,
       "Run once against the gateway and once against rtpengine, and print them side by side",
       NULL },
@@ -405,12 +408,20 @@ main(int argc, char **argv)
   }
   o->rtpengine = g_strdup(rtpengine ? rtpengine : "rtpengine");
   o->gateway = gateway ? g_strdup(gateway) : default_gateway(argv[0]);
+  if (plot && !ramp) {
+    g_printerr("rtc2sip-bench: --plot needs --ramp\n");
+    return 2;
+  }
+  o->plot = plot;
   if (ramp || compare) {
     /* The runs: this program again, without --ramp, --compare and --json. */
     g_autoptr(GPtrArray) args = g_ptr_array_new();
     g_ptr_array_add(args, (gpointer) "/proc/self/exe");
     for (char **a = original + 1; *a; a++)
-      if (strcmp(*a, "--ramp") != 0 && strcmp(*a, "--compare") != 0 && strcmp(*a, "--json") != 0)
+      if (!strcmp(*a, "--plot") && a[1])
+        a++; /* and its FILE */
+      else if (strcmp(*a, "--ramp") != 0 && strcmp(*a, "--compare") != 0 && strcmp(*a, "--json") != 0 &&
+               !g_str_has_prefix(*a, "--plot="))
         g_ptr_array_add(args, *a);
     g_ptr_array_add(args, (gpointer) "--gateway");
     g_ptr_array_add(args, o->gateway);
