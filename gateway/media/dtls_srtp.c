@@ -37,6 +37,7 @@ typedef void (*set_gettime_func)(gettime_func f);
 static __thread gint64 clock_now_us = -1;
 static gboolean virtual_time;
 static gnutls_datum_t cookie_key;
+static gnutls_priority_t dtls_priority;
 
 static void
 dtls_gettime(struct timespec *ts)
@@ -65,8 +66,42 @@ dtls_srtp_global_init(void)
     }
     if (gnutls_key_generate(&cookie_key, GNUTLS_COOKIE_KEY_SIZE) < 0)
       g_error("cannot generate the DTLS cookie key");
+    /* One parsed priority for every session (parsing it per session cost
+     * about 8 KiB and a string parse per handshake). */
+    if (gnutls_priority_init(&dtls_priority, DTLS_PRIORITY, NULL) < 0)
+      g_error("the DTLS priority string is not valid");
     g_once_init_leave(&done, 1);
   }
+}
+
+/* Certificate credentials per identity, shared by every session of it and
+ * kept for the process's life (the gateway has one identity; tests a few):
+ * GnuTLS credentials are read-only once set up and may be shared between
+ * sessions and threads. Per session they cost about 7 KiB and a key copy. */
+static GMutex credentials_lock;
+static GHashTable *credentials; /* identity * (referenced) -> gnutls_certificate_credentials_t */
+
+static gnutls_certificate_credentials_t
+shared_credentials(identity *id, int *rc, const char **what)
+{
+  g_mutex_lock(&credentials_lock);
+  if (!credentials)
+    credentials = g_hash_table_new(g_direct_hash, g_direct_equal);
+  gnutls_certificate_credentials_t cred = g_hash_table_lookup(credentials, id);
+  if (!cred) {
+    if ((*rc = gnutls_certificate_allocate_credentials(&cred)) < 0) {
+      *what = "credentials";
+      cred = NULL;
+    } else if ((*rc = identity_set_credentials(id, cred)) < 0) {
+      *what = "identity";
+      gnutls_certificate_free_credentials(cred);
+      cred = NULL;
+    } else {
+      g_hash_table_insert(credentials, identity_ref(id), cred);
+    }
+  }
+  g_mutex_unlock(&credentials_lock);
+  return cred;
 }
 
 gboolean
@@ -362,7 +397,7 @@ setup_tls(dtls_srtp_session *s, const char **what)
     *what = "session";
     return rc;
   }
-  if ((rc = gnutls_priority_set_direct(s->tls, DTLS_PRIORITY, NULL)) < 0) {
+  if ((rc = gnutls_priority_set(s->tls, dtls_priority)) < 0) {
     *what = "priority";
     return rc;
   }
@@ -454,12 +489,10 @@ dtls_srtp_session_new(const dtls_srtp_config *config, GError **error)
   g_queue_init(&s->out);
 
   dtls_trace(s, "Initialize");
-  int rc;
+  int rc = 0;
   const char *what = NULL;
-  if ((rc = gnutls_certificate_allocate_credentials(&s->cred)) < 0) {
-    what = "credentials";
-  } else if ((rc = identity_set_credentials(s->identity, s->cred)) < 0) {
-    what = "identity";
+  if (!(s->cred = shared_credentials(s->identity, &rc, &what))) {
+    /* what and rc say why */
   } else {
     s->cache = s->role == DTLS_ROLE_SERVER ? config->cache : NULL;
     rc = setup_tls(s, &what);
@@ -495,8 +528,6 @@ dtls_srtp_session_free(dtls_srtp_session *s)
     return;
   if (s->tls)
     gnutls_deinit(s->tls);
-  if (s->cred)
-    gnutls_certificate_free_credentials(s->cred);
   if (s->identity)
     identity_unref(s->identity);
   g_queue_clear_full(&s->out, (GDestroyNotify)g_bytes_unref);
