@@ -88,6 +88,8 @@ struct bench_call {
   gint64 next_send_us;
   gboolean first_at_browser, first_at_phone;
   gboolean failed, ended;
+  gint64 t_hangup;     /* --hold: when the browser hung up (its resources go 1 s later) */
+  gboolean released;
   char *failure; /* why it failed */
   /* Per-call packet counters (whole run). */
   guint64 sent[BENCH_DIRS], received[BENCH_DIRS];
@@ -104,6 +106,7 @@ typedef struct {
   char *rtpengine; /* its binary */
   guint setup_timeout_s;
   char *plot; /* --plot FILE.svg (with --ramp), or NULL */
+  guint hold_s; /* --hold: a call hangs up this long after its media flows (0: at the end) */
 } bench_options;
 
 /* One ramp run for --plot. */
@@ -133,6 +136,7 @@ struct bench {
   gboolean sending;
   bench_dir dir[BENCH_DIRS];
   guint dtls_done;
+  guint hung_up, max_open; /* --hold: calls hung up so far, most open at once */
   gint64 first_dtls_start, last_dtls_done;
 };
 

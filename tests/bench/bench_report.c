@@ -180,6 +180,10 @@ bench_report_print(bench_report *r, bench *b)
           o->rate, o->duration_s);
   g_print("calls            set up %u, failed %u, media both ways on %u (set-up phase %.1f s)\n",
           b->ready, o->calls - b->ready, both_ways, r->setup_s);
+  if (o->hold_s)
+    g_print("churn            each call hung up %u s after its media flowed: %u hung up during the run, "
+            "at most %u open at once\n",
+            o->hold_s, b->hung_up, b->max_open);
   g_print("set-up time      p50 %.1f ms, p99 %.1f ms, max %.1f ms (call sent to media in both "
           "directions)\n",
           quantile(setup, 0.5), quantile(setup, 0.99), quantile(setup, 1.0));
@@ -230,6 +234,9 @@ bench_report_print(bench_report *r, bench *b)
     json_int(jb, "duration_s", o->duration_s);
     json_int(jb, "calls_set_up", b->ready);
     json_int(jb, "calls_failed", o->calls - b->ready);
+    json_int(jb, "hold_s", o->hold_s);
+    json_int(jb, "calls_hung_up", b->hung_up);
+    json_int(jb, "max_open_calls", b->max_open);
     json_int(jb, "calls_media_both_ways", both_ways);
     json_num(jb, "setup_phase_s", r->setup_s);
     json_num(jb, "setup_ms_p50", quantile(setup, 0.5));

@@ -3,7 +3,7 @@
  *   tests/bench/rtc2sip-bench [--calls N] [--duration S] [--rate R]
  *       [--keying sdes|dtls-srtp|rtp] [--ptime MS] [--codec pcmu|pcma]
  *       [--json] [--gateway PATH] [--target gateway|rtpengine] [--rtpengine PATH]
- *       [--setup-timeout S] [--ramp [--plot FILE.svg]] [--compare] [--keep] [--verbose]
+ *       [--setup-timeout S] [--hold S] [--ramp [--plot FILE.svg]] [--compare] [--keep] [--verbose]
  *
  * It starts the gateway itself on loopback with a configuration it writes
  * (a trunk "bench" pointing at its own SIP phone, numbers starting with 9
@@ -115,6 +115,29 @@ send_media(bench *b, gint64 now)
   }
 }
 
+/* --hold: calls whose media has flowed for hold_s hang up (the gateway
+ * sends the phone its BYE); a second later their sockets close. */
+static void
+churn(bench *b, gint64 now)
+{
+  guint open = 0;
+  for (guint i = 0; i < b->started; i++) {
+    bench_call *call = &b->calls[i];
+    if (!call->ended && call->t_ready && now - call->t_ready >= (gint64)b->opt.hold_s * 1000000) {
+      call->ended = TRUE;
+      call->t_hangup = now;
+      b->hung_up++;
+      bench_browser_hangup(call);
+    } else if (call->t_hangup && !call->released && now - call->t_hangup >= 1000000) {
+      call->released = TRUE;
+      bench_browser_free(call);
+    }
+    if (!call->ended)
+      open++;
+  }
+  b->max_open = MAX(b->max_open, open);
+}
+
 static void
 enter(bench_phase phase, gint64 now)
 {
@@ -135,6 +158,8 @@ on_tick(gpointer user_data)
   send_media(b, now);
   if (now - run.last_slow_tick >= 10000) {
     run.last_slow_tick = now;
+    if (b->opt.hold_s)
+      churn(b, now);
     for (guint i = 0; i < b->started; i++)
       bench_browser_tick(&b->calls[i], now);
     bench_phone_tick(b->phone, now);
@@ -323,7 +348,7 @@ main(int argc, char **argv)
 {
   bench *b = &run.b;
   bench_options *o = &b->opt;
-  gint calls = 10, duration = 10, ptime = 20, setup_timeout = 30;
+  gint calls = 10, duration = 10, ptime = 20, setup_timeout = 30, hold = 0;
   double rate = 50;
   g_autofree char *keying = NULL, *codec = NULL, *gateway = NULL, *target = NULL, *rtpengine = NULL;
   g_autofree char *plot = NULL;
@@ -351,6 +376,9 @@ main(int argc, char **argv)
       "Run again with twice the calls (from --calls) until loss > 0.1% or p99 > 1 ms, then "
       "narrow down; report the largest count that held",
       NULL },
+    { "hold", 0, 0, G_OPTION_ARG_INT, &hold,
+      "Sustained set-up: each call hangs up S seconds after its media flows while new ones keep "
+      "starting at --rate (0: calls last to the end)", "S" },
     { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot,
       "With --ramp: draw CPU per packet and p99 latency against the call count into FILE.svg", "FILE.svg" },
     { "compare", 0, 0, G_OPTION_ARG_NONE, &compare,
@@ -413,6 +441,11 @@ main(int argc, char **argv)
     return 2;
   }
   o->plot = plot;
+  if (hold < 0) {
+    g_printerr("rtc2sip-bench: --hold >= 0\n");
+    return 2;
+  }
+  o->hold_s = (guint)hold;
   if (ramp || compare) {
     /* The runs: this program again, without --ramp, --compare and --json. */
     g_autoptr(GPtrArray) args = g_ptr_array_new();
