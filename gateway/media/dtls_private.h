@@ -30,6 +30,13 @@ struct dtls_srtp_session {
   GPtrArray *last_flight;      /* GBytes: our final flight (server), for resending */
   gint64 last_flight_sent;     /* when we last resent it */
   GPtrArray *held;             /* GBytes: records of the next epoch, for re-injection */
+  /* Client, full handshake: our second flight (Certificate … Finished) as
+   * first sent, while we wait for the server's ChangeCipherSpec and
+   * Finished; a retransmission of the server's first flight is answered
+   * with it instead of being shown to GnuTLS (see filter_records). */
+  gboolean finished_written;
+  GPtrArray *client_flight;    /* GBytes */
+  gint64 client_flight_sent;
 
   GQueue out;                  /* of GBytes */
   dtls_srtp_event events[DTLS_SRTP_MAX_EVENTS];

@@ -305,6 +305,8 @@ dtls_resume_hook(gnutls_session_t tls, unsigned int htype, unsigned when, unsign
     g_autofree char *hex = dtls_resume_hex(s->try_id, s->try_id_len);
     dtls_trace(s, "Try resume session %s", hex);
   }
+  if (!incoming && when == GNUTLS_HOOK_POST && htype == GNUTLS_HANDSHAKE_FINISHED)
+    s->finished_written = TRUE;
   if (when != GNUTLS_HOOK_POST || htype != GNUTLS_HANDSHAKE_SERVER_HELLO)
     return 0;
   if (s->role == DTLS_ROLE_CLIENT && incoming && s->try_id_len > 0 && msg) {

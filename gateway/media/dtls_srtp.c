@@ -336,11 +336,22 @@ drive_handshake(dtls_srtp_session *s)
       connected(s);
       break;
     }
-    if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED)
+    if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+      /* Client: the flight that carried our Finished, first time only. */
+      if (s->role == DTLS_ROLE_CLIENT && s->finished_written && s->client_flight->len == 0 &&
+          !gnutls_session_is_resumed(s->tls)) {
+        for (GList *l = g_queue_peek_nth_link(&s->out, queued); l; l = l->next)
+          g_ptr_array_add(s->client_flight, g_bytes_ref(l->data));
+        s->client_flight_sent = s->now_us;
+      }
       break;
+    }
     if (!gnutls_error_is_fatal(rc))
       continue; /* warning alert and the like: go on */
-    if (rc != GNUTLS_E_FATAL_ALERT_RECEIVED && rc != GNUTLS_E_TIMEDOUT)
+    /* No alert for a fingerprint mismatch: the call ends by signalling
+     * (BYE with a Reason), and an alert sent from here would reach the peer
+     * first and make it hang up before our BYE tells why. */
+    if (rc != GNUTLS_E_FATAL_ALERT_RECEIVED && rc != GNUTLS_E_TIMEDOUT && rc != GNUTLS_E_CERTIFICATE_ERROR)
       gnutls_alert_send_appropriate(s->tls, rc);
     g_debug("DTLS handshake: %s", gnutls_strerror(rc));
     fail(s, map_gnutls_error(rc));
@@ -486,6 +497,7 @@ dtls_srtp_session_new(const dtls_srtp_config *config, GError **error)
   s->in_filtered = g_byte_array_new();
   s->held = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
   s->last_flight = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
+  s->client_flight = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
   g_queue_init(&s->out);
 
   dtls_trace(s, "Initialize");
@@ -537,6 +549,8 @@ dtls_srtp_session_free(dtls_srtp_session *s)
     g_ptr_array_unref(s->held);
   if (s->last_flight)
     g_ptr_array_unref(s->last_flight);
+  if (s->client_flight)
+    g_ptr_array_unref(s->client_flight);
   g_free(s->remote_fps);
   g_free(s->trace_name);
   gnutls_memset(&s->keys, 0, sizeof s->keys);
@@ -636,6 +650,22 @@ resend_last_flight(dtls_srtp_session *s)
   }
 }
 
+/* Client: sends our second flight again, at most once per half initial
+ * retransmission interval (the server's flight is several datagrams). */
+static void
+resend_client_flight(dtls_srtp_session *s)
+{
+  if (s->now_us - s->client_flight_sent < (gint64)DTLS_SRTP_RETRANSMIT_MS * 500)
+    return;
+  s->client_flight_sent = s->now_us;
+  dtls_trace(s, "Resend our flight (the server repeated its own)");
+  for (guint i = 0; i < s->client_flight->len; i++) {
+    gsize n;
+    const guint8 *p = g_bytes_get_data(s->client_flight->pdata[i], &n);
+    push_cb(s, p, n);
+  }
+}
+
 /* Checks the record framing of a datagram (RFC 6347 §4.1) and copies the
  * records GnuTLS may see into s->in_filtered. Returns how many it kept. */
 static guint
@@ -673,6 +703,15 @@ filter_records(dtls_srtp_session *s, const guint8 *data, gsize len)
     }
     if (type == 23 && s->state != DTLS_SRTP_CONNECTED) {
       ignore_record(s, "application data before the handshake", -1);
+      continue;
+    }
+    if (s->state == DTLS_SRTP_HANDSHAKING && s->client_flight->len > 0 && type == 22 && epoch == 0) {
+      /* Client after our Finished: the server's first flight again, so our
+       * second flight was lost. GnuTLS 3.7, shown the old flight, loses
+       * the ChangeCipherSpec that follows and the handshake stalls (seen
+       * against rtpengine); answer it with our flight ourselves. */
+      ignore_record(s, "retransmitted server flight", -1);
+      resend_client_flight(s);
       continue;
     }
     if (s->state == DTLS_SRTP_HANDSHAKING && epoch == s->read_epoch + 1)
