@@ -1,14 +1,16 @@
 /* The UDP transport of a media leg (SIP legs): an RTP socket on an even port
  * and an RTCP socket on the next one (unused with rtcp-mux), symmetric
- * latching to where accepted packets come from. Raw sockets on the worker's
- * context: receive and send allocate nothing. */
+ * latching to where accepted packets come from. Raw sockets watched by the
+ * worker's epoll source (media_poll.h) and drained with recvmmsg: receive
+ * and send allocate nothing. */
+#define _GNU_SOURCE /* recvmmsg */
 #define G_LOG_DOMAIN "rtc2sip-media"
 #include "gateway/media/media_leg_private.h"
+#include "gateway/media/media_poll.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <glib-unix.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,7 +18,8 @@
 
 typedef struct {
   int fd[2];
-  GSource *source[2];
+  media_poll *poll;
+  media_poll_watch *watch[2];
   guint16 port;
   char *address;
   int family;
@@ -44,13 +47,11 @@ rtp_free(media_leg *leg)
   if (!t)
     return;
   for (int c = 0; c < 2; c++) {
-    if (t->source[c]) {
-      g_source_destroy(t->source[c]);
-      g_source_unref(t->source[c]);
-    }
+    media_poll_remove(t->poll, t->watch[c]); /* before the close */
     if (t->fd[c] >= 0)
       close(t->fd[c]);
   }
+  media_poll_unref(t->poll);
   g_free(t->address);
   g_free(t);
   leg->transport = NULL;
@@ -64,45 +65,54 @@ same_address(const struct sockaddr_storage *a, socklen_t alen, const struct sock
   return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-static gboolean
-on_readable(media_leg *leg, media_component c)
+/* Datagrams taken per recvmmsg call, and per descriptor per wake-up (so
+ * that one busy socket cannot starve the others on the worker). */
+#define RECV_BATCH 16
+#define RECV_PER_WAKEUP 64
+
+static void
+on_readable(int fd, gpointer data)
 {
+  media_leg *leg = data;
   rtp_transport *t = leg->transport;
-  guint8 buf[MEDIA_PACKET_MAX + 1];
-  for (int i = 0; i < 64; i++) { /* bounded: let other sources run */
-    struct sockaddr_storage from;
-    socklen_t from_len = sizeof from;
-    ssize_t n = recvfrom(t->fd[c], buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
-    if (n < 0)
-      break;
-    guint64 accepted = leg->stats.rtp_in + leg->stats.rtcp_in;
-    media_leg_receive(leg, c, buf, (gsize)n);
-    if (!leg->transport)
-      return G_SOURCE_REMOVE;
-    /* Symmetric RTP: answer where accepted (authenticated, for SRTP)
-     * packets come from. */
-    if (leg->stats.rtp_in + leg->stats.rtcp_in > accepted &&
-        !same_address(&from, from_len, &t->remote[c], t->remote_len[c])) {
-      if (t->latched[c])
-        g_debug("media source moved (component %d)", c);
-      memcpy(&t->remote[c], &from, from_len);
-      t->remote_len[c] = from_len;
-      t->latched[c] = TRUE;
+  media_component c = fd == t->fd[MEDIA_COMPONENT_RTP] ? MEDIA_COMPONENT_RTP : MEDIA_COMPONENT_RTCP;
+  guint8 buf[RECV_BATCH][MEDIA_PACKET_MAX + 1];
+  struct sockaddr_storage from[RECV_BATCH];
+  struct iovec iov[RECV_BATCH];
+  struct mmsghdr msg[RECV_BATCH];
+
+  for (int taken = 0; taken < RECV_PER_WAKEUP;) {
+    for (int i = 0; i < RECV_BATCH; i++) {
+      iov[i].iov_base = buf[i];
+      iov[i].iov_len = sizeof buf[i];
+      msg[i].msg_hdr = (struct msghdr){
+        .msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i], .msg_iovlen = 1,
+      };
     }
+    int n = recvmmsg(fd, msg, RECV_BATCH, MSG_DONTWAIT, NULL);
+    if (n <= 0)
+      return;
+    for (int i = 0; i < n; i++) {
+      guint64 accepted = leg->stats.rtp_in + leg->stats.rtcp_in;
+      media_leg_receive(leg, c, buf[i], msg[i].msg_len);
+      if (!leg->transport)
+        return;
+      /* Symmetric RTP: answer where accepted (authenticated, for SRTP)
+       * packets come from. */
+      socklen_t from_len = msg[i].msg_hdr.msg_namelen;
+      if (leg->stats.rtp_in + leg->stats.rtcp_in > accepted &&
+          !same_address(&from[i], from_len, &t->remote[c], t->remote_len[c])) {
+        if (t->latched[c])
+          g_debug("media source moved (component %d)", c);
+        memcpy(&t->remote[c], &from[i], from_len);
+        t->remote_len[c] = from_len;
+        t->latched[c] = TRUE;
+      }
+    }
+    taken += n;
+    if (n < RECV_BATCH)
+      return; /* drained: no extra call to learn it */
   }
-  return G_SOURCE_CONTINUE;
-}
-
-static gboolean
-on_rtp_readable(gint fd, GIOCondition cond, gpointer data)
-{
-  return on_readable(data, MEDIA_COMPONENT_RTP);
-}
-
-static gboolean
-on_rtcp_readable(gint fd, GIOCondition cond, gpointer data)
-{
-  return on_readable(data, MEDIA_COMPONENT_RTCP);
 }
 
 static int
@@ -186,11 +196,15 @@ media_leg_new_rtp(const media_leg_rtp_config *config, GError **error)
 
   media_leg *leg = media_leg_alloc(&config->common, &rtp_ops);
   leg->transport = t;
-  GSourceFunc handlers[2] = { G_SOURCE_FUNC(on_rtp_readable), G_SOURCE_FUNC(on_rtcp_readable) };
+  t->poll = media_poll_ref_for_context(config->common.context);
   for (int c = 0; c < 2; c++) {
-    t->source[c] = g_unix_fd_source_new(t->fd[c], G_IO_IN);
-    g_source_set_callback(t->source[c], handlers[c], leg, NULL);
-    g_source_attach(t->source[c], config->common.context);
+    t->watch[c] = media_poll_add(t->poll, t->fd[c], on_readable, leg);
+    if (!t->watch[c]) {
+      g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "media: cannot watch the RTP socket: %s",
+                  g_strerror(errno));
+      media_leg_free(leg);
+      return NULL;
+    }
   }
   return leg;
 }

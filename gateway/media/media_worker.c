@@ -2,11 +2,14 @@
 #define G_LOG_DOMAIN "rtc2sip-media"
 #include "gateway/media/media_worker.h"
 
+#include "gateway/media/media_poll.h"
+
 struct media_worker {
   guint index;
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
+  media_poll *poll; /* kept for the worker's life, not remade per call */
   gint calls;
 };
 
@@ -42,6 +45,7 @@ media_workers_new(guint n)
     w->index = i;
     w->context = g_main_context_new();
     w->loop = g_main_loop_new(w->context, FALSE);
+    w->poll = media_poll_ref_for_context(w->context);
     w->thread = g_thread_new(name, worker_main, w);
   }
   return ws;
@@ -64,6 +68,7 @@ media_workers_free(media_workers *ws)
   for (guint i = 0; i < ws->n; i++) {
     media_worker *w = &ws->workers[i];
     g_thread_join(w->thread);
+    media_poll_unref(w->poll);
     g_main_loop_unref(w->loop);
     g_main_context_unref(w->context);
   }

@@ -1,0 +1,136 @@
+/* One epoll GSource per media worker context (see media_poll.h). */
+#define G_LOG_DOMAIN "rtc2sip-media"
+#include "gateway/media/media_poll.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+/* Ready descriptors taken per wake-up; more wait for the next one. */
+#define MEDIA_POLL_BATCH 128
+
+struct media_poll_watch {
+  int fd;
+  media_poll_func func; /* NULL once removed */
+  gpointer user_data;
+};
+
+struct media_poll {
+  gint refcount;        /* under registry_lock */
+  GMainContext *context;
+  int epfd;
+  GSource *source;
+  guint watches;
+  gboolean dispatching;
+  /* Watches removed during a batch: freed when the batch is over, since
+   * the batch may still name them. */
+  GPtrArray *removed;
+  struct epoll_event events[MEDIA_POLL_BATCH];
+};
+
+static GMutex registry_lock;
+static GHashTable *registry; /* GMainContext -> media_poll */
+
+static gboolean
+on_ready(gint fd, GIOCondition condition, gpointer data)
+{
+  media_poll *p = data;
+  int n = epoll_wait(p->epfd, p->events, MEDIA_POLL_BATCH, 0);
+  p->dispatching = TRUE;
+  for (int i = 0; i < n; i++) {
+    media_poll_watch *w = p->events[i].data.ptr;
+    if (w->func)
+      w->func(w->fd, w->user_data);
+  }
+  p->dispatching = FALSE;
+  if (p->removed->len)
+    g_ptr_array_set_size(p->removed, 0); /* frees them */
+  return G_SOURCE_CONTINUE;
+}
+
+media_poll *
+media_poll_ref_for_context(GMainContext *context)
+{
+  g_mutex_lock(&registry_lock);
+  if (!registry)
+    registry = g_hash_table_new(g_direct_hash, g_direct_equal);
+  media_poll *p = g_hash_table_lookup(registry, context);
+  if (p) {
+    p->refcount++;
+    g_mutex_unlock(&registry_lock);
+    return p;
+  }
+  p = g_new0(media_poll, 1);
+  p->refcount = 1;
+  p->context = g_main_context_ref(context);
+  p->epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (p->epfd < 0)
+    g_error("epoll_create1: %s", g_strerror(errno)); /* out of descriptors at start-up */
+  p->removed = g_ptr_array_new_with_free_func(g_free);
+  p->source = g_unix_fd_source_new(p->epfd, G_IO_IN);
+  g_source_set_callback(p->source, G_SOURCE_FUNC(on_ready), p, NULL);
+  g_source_attach(p->source, context);
+  g_hash_table_insert(registry, context, p);
+  g_mutex_unlock(&registry_lock);
+  return p;
+}
+
+void
+media_poll_unref(media_poll *p)
+{
+  if (!p)
+    return;
+  g_mutex_lock(&registry_lock);
+  gboolean last = --p->refcount == 0;
+  if (last)
+    g_hash_table_remove(registry, p->context);
+  g_mutex_unlock(&registry_lock);
+  if (!last)
+    return;
+  g_warn_if_fail(p->watches == 0);
+  g_source_destroy(p->source);
+  g_source_unref(p->source);
+  close(p->epfd);
+  g_ptr_array_unref(p->removed);
+  g_main_context_unref(p->context);
+  g_free(p);
+}
+
+media_poll_watch *
+media_poll_add(media_poll *p, int fd, media_poll_func func, gpointer user_data)
+{
+  media_poll_watch *w = g_new0(media_poll_watch, 1);
+  w->fd = fd;
+  w->func = func;
+  w->user_data = user_data;
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+  if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+    int e = errno;
+    g_free(w);
+    errno = e;
+    return NULL;
+  }
+  p->watches++;
+  return w;
+}
+
+void
+media_poll_remove(media_poll *p, media_poll_watch *w)
+{
+  if (!w)
+    return;
+  epoll_ctl(p->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+  p->watches--;
+  w->func = NULL;
+  if (p->dispatching)
+    g_ptr_array_add(p->removed, w);
+  else
+    g_free(w);
+}
+
+guint
+media_poll_count(const media_poll *p)
+{
+  return p->watches;
+}
