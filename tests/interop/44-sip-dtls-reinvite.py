@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import time
 
-from siplib import Gateway, Page, Udp, done, free_port, header, ok, status_of
+from siplib import Gateway, Page, UacDialog, done, free_port, header, ok, status_of
 
 WORK = tempfile.mkdtemp(prefix="rtc2sip-reinvite-")
 
@@ -56,19 +56,13 @@ class DtlsServer:
         self.log.close()
 
 
-class Phone:
-    """The phone's SIP side: one dialog, UDP."""
+class Phone(UacDialog):
+    """The phone's SIP side: one dialog, UDP, setup:passive with rtcp-mux."""
 
     def __init__(self, gw_port, media_port):
-        self.udp = Udp()
-        self.gw_port = gw_port
+        super().__init__(gw_port)
         self.media_port = media_port
-        self.call_id = f"{random.getrandbits(48):x}@phone"
-        self.tag = f"{random.getrandbits(32):x}"
-        self.cseq = 0
-        self.to = "<sip:alice@127.0.0.1>"
         self.version = 1
-        self.pending = []
 
     def sdp(self, fp, direction="sendrecv"):
         self.version += 1
@@ -76,66 +70,6 @@ class Phone:
                 f"o=- 7 {self.version} IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                 f"m=audio {self.media_port} UDP/TLS/RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
                 f"a=setup:passive\r\na=fingerprint:{fp}\r\na=rtcp-mux\r\na={direction}\r\n")
-
-    def request(self, method, body=None, branch=None):
-        if method != "ACK":
-            self.cseq += 1
-        br = branch or f"z9hG4bK{random.getrandbits(64):016x}"
-        msg = (f"{method} sip:alice@127.0.0.1:{self.gw_port} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP 127.0.0.1:{self.udp.port};branch={br}\r\n"
-               "Max-Forwards: 70\r\n"
-               f"From: <sip:phone@127.0.0.1>;tag={self.tag}\r\n"
-               f"To: {self.to}\r\n"
-               f"Call-ID: {self.call_id}\r\n"
-               f"CSeq: {self.cseq} {method}\r\n"
-               f"Contact: <sip:phone@127.0.0.1:{self.udp.port}>\r\n")
-        if body:
-            msg += f"Content-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}"
-        else:
-            msg += "Content-Length: 0\r\n\r\n"
-        self.udp.send(msg.encode(), self.gw_port)
-
-    def final(self, timeout):
-        """The final response to our last request; requests from the
-        gateway (BYE) that arrive meanwhile are answered and kept."""
-        end = time.time() + timeout
-        while time.time() < end:
-            m = self.udp.recv(max(0.1, end - time.time()), final_only=False)
-            if m is None:
-                continue
-            if m.startswith(b"BYE "):
-                self.answer(m)
-                self.pending.append(m)
-                continue
-            st = status_of(m)
-            if st and st >= 200:
-                return m
-        return None
-
-    def answer(self, req):
-        lines = [ln for ln in req.decode(errors="replace").split("\r\n")
-                 if re.match(r"(?i)(via|from|to|call-id|cseq):", ln)]
-        self.udp.send(("SIP/2.0 200 OK\r\n" + "\r\n".join(lines) + "\r\nContent-Length: 0\r\n\r\n").encode(),
-                      self.gw_port)
-
-    def invite(self, body, timeout=20):
-        self.request("INVITE", body)
-        r = self.final(timeout)
-        if r and status_of(r) == 200:
-            to = header(r, "To")
-            if to:
-                self.to = to
-            self.request("ACK")
-        return r
-
-    def wait_bye(self, timeout):
-        end = time.time() + timeout
-        while time.time() < end and not self.pending:
-            m = self.udp.recv(0.2, final_only=False)
-            if m and m.startswith(b"BYE "):
-                self.answer(m)
-                self.pending.append(m)
-        return self.pending[0] if self.pending else None
 
 
 def answer_setup(resp):
@@ -164,10 +98,8 @@ try:
     phone.request("INVITE", phone.sdp(fp1))
     inc = page.wait("m.type === 'incoming'", 15000)
     page.js(f"window.T.accept({inc['call']!r})")
-    r = phone.final(20)
+    r = phone.ack_if_ok(phone.final(20))
     ok(status_of(r) == 200, f"the page answers the DTLS-SRTP call ({status_of(r)})", gw.log()[-2000:])
-    phone.to = header(r, "To") or phone.to
-    phone.request("ACK")
     setup, our_fp = answer_setup(r)
     ok(setup == "active", f"to setup:passive the gateway answers active: it is the DTLS client ({setup})")
     sec1 = security(page, fp1, 10000)

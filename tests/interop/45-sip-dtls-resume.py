@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import time
 
-from siplib import Gateway, Page, Udp, done, header, ok, skip, status_of
+from siplib import Gateway, Page, UacDialog, done, header, ok, skip, status_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = tempfile.mkdtemp(prefix="rtc2sip-resume-")
@@ -103,47 +103,16 @@ class DtlsPhone:
         self.log.close()
 
 
-class Phone:
-    """The phone's SIP side: one dialog, UDP."""
+class Phone(UacDialog):
+    """The phone's SIP side: one dialog, UDP, RTCP on its own port."""
 
     def __init__(self, gw_port, media_port, fp, setup):
-        self.udp = Udp()
-        self.gw_port = gw_port
-        self.call_id = f"{random.getrandbits(48):x}@phone"
-        self.tag = f"{random.getrandbits(32):x}"
-        self.cseq = 0
-        self.to = "<sip:alice@127.0.0.1>"
+        super().__init__(gw_port)
         # No a=rtcp-mux: RTCP on its own port, with its own DTLS session.
         self.sdp = ("v=0\r\n"
                     "o=- 7 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
                     f"m=audio {media_port} UDP/TLS/RTP/SAVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
                     f"a=rtcp:{media_port + 1}\r\na=setup:{setup}\r\na=fingerprint:{fp}\r\na=sendrecv\r\n")
-
-    def request(self, method, body=None):
-        if method != "ACK":
-            self.cseq += 1
-        msg = (f"{method} sip:alice@127.0.0.1:{self.gw_port} SIP/2.0\r\n"
-               f"Via: SIP/2.0/UDP 127.0.0.1:{self.udp.port};branch=z9hG4bK{random.getrandbits(64):016x}\r\n"
-               "Max-Forwards: 70\r\n"
-               f"From: <sip:phone@127.0.0.1>;tag={self.tag}\r\n"
-               f"To: {self.to}\r\n"
-               f"Call-ID: {self.call_id}\r\n"
-               f"CSeq: {self.cseq} {method}\r\n"
-               f"Contact: <sip:phone@127.0.0.1:{self.udp.port}>\r\n")
-        if body:
-            msg += f"Content-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}"
-        else:
-            msg += "Content-Length: 0\r\n\r\n"
-        self.udp.send(msg.encode(), self.gw_port)
-
-    def final(self, timeout):
-        end = time.time() + timeout
-        while time.time() < end:
-            m = self.udp.recv(max(0.1, end - time.time()), final_only=False)
-            st = status_of(m) if m else None
-            if st and st >= 200:
-                return m
-        return None
 
     def call(self, page, seen):
         """INVITE, the page accepts (the first incoming call not in SEEN,
@@ -153,16 +122,7 @@ class Phone:
         self.page_call = inc["call"]
         seen.add(inc["call"])
         page.js(f"window.T.accept({inc['call']!r})")
-        r = self.final(20)
-        if r and status_of(r) == 200:
-            self.to = header(r, "To") or self.to
-            self.request("ACK")
-        return r
-
-    def hang_up(self):
-        self.request("BYE")
-        self.final(5)
-        self.udp.close()
+        return self.ack_if_ok(self.final(20))
 
 
 def answer_sdp(resp):

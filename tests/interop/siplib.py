@@ -225,6 +225,84 @@ class Udp:
         self.s.close()
 
 
+class UacDialog:
+    """A UAC's one dialog toward the gateway over UDP (for the DTLS phone
+    suites): requests in the dialog, final responses, BYEs from the gateway
+    answered and kept in .pending."""
+
+    def __init__(self, gw_port, user="alice"):
+        self.udp = Udp()
+        self.gw_port = gw_port
+        self.user = user
+        self.call_id = f"{random.getrandbits(48):x}@phone"
+        self.tag = f"{random.getrandbits(32):x}"
+        self.cseq = 0
+        self.to = f"<sip:{user}@127.0.0.1>"
+        self.pending = []
+
+    def request(self, method, body=None):
+        if method != "ACK":
+            self.cseq += 1
+        msg = (f"{method} sip:{self.user}@127.0.0.1:{self.gw_port} SIP/2.0\r\n"
+               f"Via: SIP/2.0/UDP 127.0.0.1:{self.udp.port};branch={branch()}\r\n"
+               "Max-Forwards: 70\r\n"
+               f"From: <sip:phone@127.0.0.1>;tag={self.tag}\r\n"
+               f"To: {self.to}\r\n"
+               f"Call-ID: {self.call_id}\r\n"
+               f"CSeq: {self.cseq} {method}\r\n"
+               f"Contact: <sip:phone@127.0.0.1:{self.udp.port}>\r\n")
+        if body:
+            msg += f"Content-Type: application/sdp\r\nContent-Length: {len(body)}\r\n\r\n{body}"
+        else:
+            msg += "Content-Length: 0\r\n\r\n"
+        self.udp.send(msg.encode(), self.gw_port)
+
+    def answer(self, req):
+        """200 OK to a request from the gateway."""
+        lines = [ln for ln in req.decode(errors="replace").split("\r\n")
+                 if re.match(r"(?i)(via|from|to|call-id|cseq):", ln)]
+        self.udp.send(("SIP/2.0 200 OK\r\n" + "\r\n".join(lines) + "\r\nContent-Length: 0\r\n\r\n").encode(),
+                      self.gw_port)
+
+    def final(self, timeout):
+        """The final response to our last request, or None."""
+        end = time.time() + timeout
+        while time.time() < end:
+            m = self.udp.recv(max(0.1, end - time.time()), final_only=False)
+            if m and m.startswith(b"BYE "):
+                self.answer(m)
+                self.pending.append(m)
+                continue
+            st = status_of(m) if m else None
+            if st and st >= 200:
+                return m
+        return None
+
+    def ack_if_ok(self, resp):
+        if resp and status_of(resp) == 200:
+            self.to = header(resp, "To") or self.to
+            self.request("ACK")
+        return resp
+
+    def invite(self, body, timeout=20):
+        self.request("INVITE", body)
+        return self.ack_if_ok(self.final(timeout))
+
+    def wait_bye(self, timeout):
+        end = time.time() + timeout
+        while time.time() < end and not self.pending:
+            m = self.udp.recv(0.2, final_only=False)
+            if m and m.startswith(b"BYE "):
+                self.answer(m)
+                self.pending.append(m)
+        return self.pending[0] if self.pending else None
+
+    def hang_up(self):
+        self.request("BYE")
+        self.final(5)
+        self.udp.close()
+
+
 class Tcp:
     def __init__(self, port):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
