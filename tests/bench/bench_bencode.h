@@ -28,6 +28,9 @@ void bench_bencode_pair(GString *out, const char *key, const char *value);
 /* Length of the one value at the start of BUF (LEN bytes), or -EINVAL when
  * it is malformed, truncated or nested deeper than BENCH_BENCODE_MAX_DEPTH. */
 gssize bench_bencode_value_length(const char *buf, gsize len);
+/* The same for a value nested DEPTH levels deep (its containers count
+ * against BENCH_BENCODE_MAX_DEPTH). */
+gssize bench_bencode_value_length_at(const char *buf, gsize len, guint depth);
 
 /* BUF (LEN bytes) holds one dictionary. Finds member KEY and, when its value
  * is a string, points *VALUE at its bytes (inside BUF) and sets *VALUE_LEN.

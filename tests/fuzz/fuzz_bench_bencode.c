@@ -25,7 +25,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (v < buf || v + vl > buf + size))
       abort();
   }
-  if (n > 0) {
+  /* Nested two levels deeper it is the same value, or refused only for
+   * depth (a value at the depth limit cannot be wrapped). */
+  gssize n2 = bench_bencode_value_length_at(buf, size, 2);
+  if (n2 > 0 && n2 != n)
+    abort();
+  if (n2 > 0) {
     /* The accepted value inside a written dictionary and list. */
     GString *out = g_string_new(NULL);
     bench_bencode_begin_dict(out);
