@@ -15,12 +15,8 @@ struct ice_session {
   gboolean gathering_done;
   ice_session_callbacks callbacks;
   gpointer user_data;
-  gulong signal_ids[4];
-  GMainContext *context;   /* the caller's */
-  GSocket *media_socket; /* set by ice_session_take_media_fd */
-  /* Where libnice's socket sources go then: a context of this session's
-   * own, iterated only by ice_session_dispatch. */
-  GMainContext *recv_context;
+  gulong signal_ids[3];
+  GMainContext *context; /* the caller's (the media worker's) */
 };
 
 const char *
@@ -107,59 +103,6 @@ on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint 
   }
 }
 
-static void
-on_selected_pair(NiceAgent *agent, guint stream_id, guint component_id, NiceCandidate *local,
-                 NiceCandidate *remote, gpointer data)
-{
-  ice_session *s = data;
-  if (!s->media_socket)
-    return;
-  GSocket *now = local->type == NICE_CANDIDATE_TYPE_RELAYED
-    ? NULL : nice_agent_get_selected_socket(s->agent, s->stream_id, 1);
-  if (!now) {
-    /* Relayed: libnice's sources go back to the caller's context. */
-    nice_agent_attach_recv(s->agent, s->stream_id, 1, s->context, on_recv, s);
-    g_clear_object(&s->media_socket);
-    if (s->callbacks.on_media_fd)
-      s->callbacks.on_media_fd(-1, s->user_data);
-    return;
-  }
-  if (now == s->media_socket) {
-    g_object_unref(now);
-    return;
-  }
-  g_object_unref(s->media_socket);
-  s->media_socket = now;
-  if (s->callbacks.on_media_fd)
-    s->callbacks.on_media_fd(g_socket_get_fd(now), s->user_data);
-}
-
-int
-ice_session_take_media_fd(ice_session *s)
-{
-  if (s->media_socket)
-    return g_socket_get_fd(s->media_socket);
-  NiceCandidate *local = NULL, *remote = NULL;
-  if (!nice_agent_get_selected_pair(s->agent, s->stream_id, 1, &local, &remote) ||
-      local->type == NICE_CANDIDATE_TYPE_RELAYED)
-    return -1;
-  GSocket *socket = nice_agent_get_selected_socket(s->agent, s->stream_id, 1);
-  if (!socket)
-    return -1;
-  s->media_socket = socket;
-  if (!s->recv_context)
-    s->recv_context = g_main_context_new();
-  nice_agent_attach_recv(s->agent, s->stream_id, 1, s->recv_context, on_recv, s);
-  return g_socket_get_fd(socket);
-}
-
-void
-ice_session_dispatch(ice_session *s)
-{
-  if (s->recv_context)
-    g_main_context_iteration(s->recv_context, FALSE);
-}
-
 ice_session *
 ice_session_new(const ice_session_config *config, GError **error)
 {
@@ -209,7 +152,6 @@ ice_session_new(const ice_session_config *config, GError **error)
   s->signal_ids[0] = g_signal_connect(s->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), s);
   s->signal_ids[1] = g_signal_connect(s->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), s);
   s->signal_ids[2] = g_signal_connect(s->agent, "component-state-changed", G_CALLBACK(on_component_state), s);
-  s->signal_ids[3] = g_signal_connect(s->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), s);
   nice_agent_attach_recv(s->agent, s->stream_id, 1, config->context, on_recv, s);
 
   if (!nice_agent_gather_candidates(s->agent, s->stream_id)) {
@@ -231,16 +173,15 @@ ice_session_free(ice_session *s)
       if (s->signal_ids[i])
         g_signal_handler_disconnect(s->agent, s->signal_ids[i]);
     if (s->stream_id) {
-      /* Detached on a context nobody iterates (NULL would move libnice's
-       * sources to the main thread's default context for a moment). */
-      nice_agent_attach_recv(s->agent, s->stream_id, 1, s->recv_context, NULL, NULL);
+      /* Detach on our own context: a NULL context would move libnice's
+       * socket sources to the main thread's default context until the
+       * stream is removed, where the main loop could dispatch them while
+       * this thread frees them. */
+      nice_agent_attach_recv(s->agent, s->stream_id, 1, s->context, NULL, NULL);
       nice_agent_remove_stream(s->agent, s->stream_id);
     }
-    g_clear_object(&s->media_socket);
     g_object_unref(s->agent);
   }
-  if (s->recv_context)
-    g_main_context_unref(s->recv_context);
   g_free(s->local_ufrag);
   g_free(s->local_pwd);
   g_free(s);

@@ -24,11 +24,6 @@ typedef struct {
   void (*on_state)(ice_state state, gpointer user_data);
   /* A datagram from the peer. BUF is libnice's and only valid during the call. */
   void (*on_receive)(const guint8 *buf, gsize len, gpointer user_data);
-  /* After ice_session_take_media_fd: the selected pair moved to another
-   * local socket; watch FD from now on (the old one stays open until the
-   * session is freed). FD -1: the new pair is relayed, libnice's sources
-   * are back on the caller's context: stop watching. */
-  void (*on_media_fd)(int fd, gpointer user_data);
 } ice_session_callbacks;
 
 typedef struct {
@@ -71,20 +66,6 @@ void ice_session_remote_gathering_done(ice_session *s);
 /* Sends one datagram on the selected pair. Returns bytes sent or -EAGAIN
  * when no pair is ready. */
 int ice_session_send(ice_session *s, const guint8 *buf, gsize len);
-
-/* Receiving without a GSource per socket on the caller's context. Once a
- * pair is selected on a plain UDP socket (not TURN), moves libnice's socket
- * sources to a context of the session's own and returns the selected
- * socket's descriptor: the caller watches it and calls ice_session_dispatch
- * whenever it is readable, which runs that context once: libnice reads the
- * session's sockets, handles STUN (checks, consent, keepalives) and calls
- * on_receive as before. libnice's timers stay on the caller's context.
- * Returns -1 (nothing changed) when no pair is selected or the pair is
- * relayed. The descriptor stays libnice's: stop watching it before
- * ice_session_free. The component's other local sockets are read only when
- * the selected one wakes the session. */
-int ice_session_take_media_fd(ice_session *s);
-void ice_session_dispatch(ice_session *s);
 
 ice_state ice_session_state(const ice_session *s);
 const char *ice_state_name(ice_state state);

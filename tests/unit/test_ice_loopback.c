@@ -2,7 +2,6 @@
  * controlling and one controlled, trickle candidates to each other, connect,
  * and exchange datagrams. libnice reads the real clock, so this is an
  * integration test with a generous timeout rather than a virtual-time one. */
-#include <poll.h>
 #include <string.h>
 
 #include "ice/ice_session.h"
@@ -145,76 +144,6 @@ test_connect_and_send(void)
   g_main_context_pop_thread_default(ctx);
 }
 
-/* Two sessions connected on CTX, candidates exchanged. */
-static void
-connect_pair(GMainContext *ctx, side *a, side *b)
-{
-  a->self = make(a, TRUE, ctx);
-  b->self = make(b, FALSE, ctx);
-  g_assert_true(run_until(ctx, both_gathered, a, b, 5 * G_USEC_PER_SEC));
-  g_assert_cmpint(ice_session_set_remote_credentials(a->self, ice_session_local_ufrag(b->self),
-                                                     ice_session_local_pwd(b->self)), ==, 0);
-  g_assert_cmpint(ice_session_set_remote_credentials(b->self, ice_session_local_ufrag(a->self),
-                                                     ice_session_local_pwd(a->self)), ==, 0);
-  exchange(a, b);
-  exchange(b, a);
-  g_assert_true(run_until(ctx, both_connected, a, b, 10 * G_USEC_PER_SEC));
-}
-
-/* The selected socket taken off libnice's GSource: the shared context no
- * longer reads it; the descriptor's readiness plus ice_session_dispatch do,
- * data still arrives through on_receive, and STUN (the controlling side's
- * checks and consent requests) is still answered: the pair stays up. */
-static void
-test_media_fd(void)
-{
-  g_autoptr(GMainContext) ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);
-  side a = { 0 }, b = { 0 };
-  connect_pair(ctx, &a, &b);
-
-  int fd = ice_session_take_media_fd(b.self);
-  g_assert_cmpint(fd, >=, 0);
-  g_assert_cmpint(ice_session_take_media_fd(b.self), ==, fd); /* idempotent */
-
-  guint8 pkt[12] = { 0x80, 0x00, 0x00, 0x07 };
-  g_assert_cmpint(ice_session_send(a.self, pkt, sizeof pkt), ==, sizeof pkt);
-  struct pollfd p = { .fd = fd, .events = POLLIN };
-  g_assert_cmpint(poll(&p, 1, 2000), ==, 1);
-  /* The shared context alone does not read it any more. */
-  for (int i = 0; i < 20; i++)
-    g_main_context_iteration(ctx, FALSE);
-  g_assert_cmpuint(b.received, ==, 0);
-  ice_session_dispatch(b.self);
-  g_assert_cmpuint(b.received, ==, 1);
-  g_assert_cmpuint(b.last[3], ==, 7);
-  /* Drained: the descriptor is quiet until the next datagram. */
-  g_assert_cmpint(poll(&p, 1, 0), ==, 0);
-
-  /* Two seconds of traffic both ways with b read only through its
-   * descriptor; sending still works on b's side. */
-  gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
-  guint sent = 0;
-  while (g_get_monotonic_time() < end) {
-    pkt[3] = 8;
-    g_assert_cmpint(ice_session_send(a.self, pkt, sizeof pkt), ==, sizeof pkt);
-    g_assert_cmpint(ice_session_send(b.self, pkt, sizeof pkt), ==, sizeof pkt);
-    sent++;
-    g_main_context_iteration(ctx, FALSE);
-    if (poll(&p, 1, 10) == 1)
-      ice_session_dispatch(b.self);
-  }
-  g_assert_cmpuint(b.received, >=, sent - 1);
-  g_assert_cmpint(a.state, ==, ICE_STATE_CONNECTED);
-  g_assert_cmpint(b.state, ==, ICE_STATE_CONNECTED);
-
-  ice_session_free(a.self);
-  ice_session_free(b.self);
-  g_ptr_array_unref(a.pending);
-  g_ptr_array_unref(b.pending);
-  g_main_context_pop_thread_default(ctx);
-}
-
 static void
 test_bad_candidates(void)
 {
@@ -247,6 +176,5 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/ice/loopback-connect-and-send", test_connect_and_send);
   g_test_add_func("/ice/bad-candidates", test_bad_candidates);
-  g_test_add_func("/ice/loopback-media-fd", test_media_fd);
   return g_test_run();
 }
