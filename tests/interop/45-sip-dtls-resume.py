@@ -23,7 +23,7 @@ import subprocess
 import tempfile
 import time
 
-from siplib import Gateway, Page, UacDialog, done, header, ok, skip, status_of
+from siplib import Gateway, Page, UacDialog, make_test_cert, done, header, ok, skip, status_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = tempfile.mkdtemp(prefix="rtc2sip-resume-")
@@ -61,13 +61,7 @@ def media_ports():
 
 
 def make_cert(name):
-    key, cert = os.path.join(WORK, f"{name}.key"), os.path.join(WORK, f"{name}.pem")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", f"/CN={name}"],
-                   check=True, capture_output=True)
-    out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"],
-                         check=True, capture_output=True, text=True).stdout
-    return key, cert, "sha-256 " + out.strip().split("=", 1)[1]
+    return make_test_cert(WORK, name)
 
 
 class DtlsPhone:

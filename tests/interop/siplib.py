@@ -225,6 +225,18 @@ class Udp:
         self.s.close()
 
 
+def make_test_cert(folder, name):
+    """A throwaway EC certificate NAME.pem and key NAME.key in FOLDER, and its
+    "sha-256 AB:…" fingerprint (for phones' SDP)."""
+    key, cert = os.path.join(folder, f"{name}.key"), os.path.join(folder, f"{name}.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                    "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", f"/CN={name}"],
+                   check=True, capture_output=True)
+    out = subprocess.run(["openssl", "x509", "-in", cert, "-noout", "-fingerprint", "-sha256"],
+                         check=True, capture_output=True, text=True).stdout
+    return key, cert, "sha-256 " + out.strip().split("=", 1)[1]
+
+
 class UacDialog:
     """A UAC's one dialog toward the gateway over UDP (for the DTLS phone
     suites): requests in the dialog, final responses, BYEs from the gateway
