@@ -55,32 +55,20 @@ route_allow_direct(gateway *gw)
   return !strcmp(allow, "true");
 }
 
-/* The host and port of a direct SIP URI. FALSE when it names no IP address
- * and port. */
+/* The host and port of a direct SIP URI (default 5060, or 5061 for sips:;
+ * localhost is 127.0.0.1). FALSE when it names no IP address and port. */
 static gboolean
 direct_host_port(const char *to, char **host, guint16 *port)
 {
-  const char *user = strchr(to, ':') + 1;
-  const char *end = user + strcspn(user, ";>?");
-  const char *at = memchr(user, '@', (gsize)(end - user));
-  g_autofree char *hostport = g_strndup(at ? at + 1 : user, (gsize)(end - (at ? at + 1 : user)));
-  *port = g_str_has_prefix(to, "sips:") || g_str_has_prefix(to, "SIPS:") ? 5061 : 5060;
-  if (hostport[0] == '[') {
-    char *close = strchr(hostport, ']');
-    *host = close ? g_strndup(hostport + 1, (gsize)(close - hostport - 1)) : NULL;
-    if (close && close[1] == ':')
-      *port = (guint16)g_ascii_strtoull(close + 2, NULL, 10);
-  } else {
-    char *colon = strrchr(hostport, ':');
-    *host = colon ? g_strndup(hostport, (gsize)(colon - hostport)) : g_strdup(hostport);
-    if (colon)
-      *port = (guint16)g_ascii_strtoull(colon + 1, NULL, 10);
-  }
-  if (*host && !g_ascii_strcasecmp(*host, "localhost")) {
+  if (!dialplan_uri_host_port(to, host, port))
+    return FALSE;
+  if (!*port)
+    *port = !g_ascii_strncasecmp(to, "sips:", 5) ? 5061 : 5060;
+  if (!g_ascii_strcasecmp(*host, "localhost")) {
     g_free(*host);
     *host = g_strdup("127.0.0.1");
   }
-  return *host && g_hostname_is_ip_address(*host) && *port;
+  return g_hostname_is_ip_address(*host);
 }
 
 /* Where a page's call to TO goes: a trunk by the [route] rules, or directly

@@ -68,27 +68,48 @@ dialplan_is_uri(const char *to)
   return !g_ascii_strncasecmp(to, "sip:", 4) || !g_ascii_strncasecmp(to, "sips:", 5);
 }
 
+gboolean
+dialplan_uri_host_port(const char *to, char **host, guint16 *port)
+{
+  *host = NULL;
+  *port = 0;
+  if (!dialplan_is_uri(to))
+    return FALSE;
+  const char *p = strchr(to, ':') + 1;
+  const char *end = p + strcspn(p, ";?>");
+  const char *at = memchr(p, '@', (gsize)(end - p));
+  const char *h = at ? at + 1 : p;
+  const char *after;
+  if (*h == '[') {
+    const char *close = memchr(h, ']', (gsize)(end - h));
+    if (!close)
+      return FALSE;
+    *host = g_strndup(h + 1, (gsize)(close - h - 1));
+    after = close + 1;
+  } else {
+    gsize len = strcspn(h, ":;?>");
+    if (h + len > end)
+      len = (gsize)(end - h);
+    *host = g_strndup(h, len);
+    after = h + len;
+  }
+  if (after < end && *after == ':')
+    *port = (guint16)g_ascii_strtoull(after + 1, NULL, 10);
+  if (!**host)
+    g_clear_pointer(host, g_free);
+  return *host != NULL;
+}
+
 /* The host of a SIP URI, lower-cased, without port or parameters; NULL when
  * there is none. */
 static char *
 uri_host(const char *to)
 {
-  const char *p = strchr(to, ':') + 1;
-  const char *end = p + strcspn(p, ";?>");
-  const char *at = memchr(p, '@', (gsize)(end - p));
-  const char *h = at ? at + 1 : p;
-  gsize len;
-  if (*h == '[') {
-    const char *close = memchr(h, ']', (gsize)(end - h));
-    if (!close)
-      return NULL;
-    len = (gsize)(close + 1 - h);
-  } else {
-    len = strcspn(h, ":;?>");
-    if (h + len > end)
-      len = (gsize)(end - h);
-  }
-  return len ? g_ascii_strdown(h, (gssize)len) : NULL;
+  g_autofree char *host = NULL;
+  guint16 port;
+  if (!dialplan_uri_host_port(to, &host, &port))
+    return NULL;
+  return g_ascii_strdown(host, -1);
 }
 
 dialplan *

@@ -44,6 +44,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(dialplan, dialplan_free)
 /* Whether TO is a SIP URI ("sip:" or "sips:", any case). */
 gboolean dialplan_is_uri(const char *to);
 
+/* The host (IPv6 without brackets) and port (0 when none is given) of the
+ * SIP URI TO, parameters and headers left out. FALSE when TO is not a SIP
+ * URI or names no host. *HOST is newly allocated. */
+gboolean dialplan_uri_host_port(const char *to, char **host, guint16 *port);
+
 /* Checks a dialled number or name (not a URI) for what may become the user
  * part of a Request-URI: 1 to 64 of A-Z a-z 0-9 + - _ . * # ! ~ (a leading
  * + only). Returns FALSE with a static sentence in *REASON. */

@@ -132,6 +132,33 @@ test_number_valid(void)
   g_assert_false(dialplan_is_uri("sip"));
 }
 
+static void
+test_uri_host_port(void)
+{
+  static const struct {
+    const char *to, *host;
+    guint port;
+  } cases[] = {
+    { "sip:bob@192.0.2.1:5070;transport=tcp", "192.0.2.1", 5070 },
+    { "sip:bob@Example.COM", "Example.COM", 0 },
+    { "sips:[2001:db8::1]:5061", "2001:db8::1", 5061 },
+    { "sip:192.0.2.7?subject=x", "192.0.2.7", 0 },
+    { "SIP:bob@localhost:5080>", "localhost", 5080 },
+    { "sip:bob@", NULL, 0 },
+    { "sip:[2001:db8::1", NULL, 0 },
+    { "+4930", NULL, 0 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *host = NULL;
+    guint16 port = 1;
+    gboolean ok = dialplan_uri_host_port(cases[i].to, &host, &port);
+    g_assert_cmpint(ok, ==, cases[i].host != NULL);
+    g_assert_cmpstr(host, ==, cases[i].host);
+    if (ok)
+      g_assert_cmpuint(port, ==, cases[i].port);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -141,5 +168,6 @@ main(int argc, char **argv)
   g_test_add_func("/dialplan/empty", test_empty);
   g_test_add_func("/dialplan/bad_rules", test_bad_rules);
   g_test_add_func("/dialplan/number_valid", test_number_valid);
+  g_test_add_func("/dialplan/uri_host_port", test_uri_host_port);
   return g_test_run();
 }
