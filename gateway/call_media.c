@@ -202,6 +202,7 @@ do_create(gpointer data)
   cfg.ice.turn_username = m->ice.turn_username;
   cfg.ice.turn_password = m->ice.turn_password;
   cfg.ice.consent_freshness = m->ice.consent_freshness;
+  cfg.handover = m->ice.handover;
 
   m->browser = media_leg_new_ice(&cfg, &error);
   if (m->browser && m->with_sip) {

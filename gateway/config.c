@@ -73,6 +73,9 @@ const config_key config_schema[] = {
   { "ice", "turn-password", CONFIG_STRING, "", 0, 0, NULL, TRUE, "TURN password." },
   { "ice", "consent-freshness", CONFIG_BOOL, "true", 0, 0, NULL, FALSE,
     "RFC 7675 consent checks: a browser that stops answering ends its call within 30 s." },
+  { "ice", "handover", CONFIG_BOOL, "true", 0, 0, NULL, FALSE,
+    "Once ICE completed on a UDP pair that is not relayed, the media worker takes the socket over "
+    "from libnice and answers and sends the pair's STUN itself (less CPU and memory per call)." },
   { "limits", "calls-per-minute-per-user", CONFIG_UINT, "10", 0, 100000, NULL, FALSE,
     "Calls one token user may start in any 60 s (auth = token; 0: no limit); more get a busy error." },
   { "limits", "concurrent-calls-per-user", CONFIG_UINT, "2", 0, 100000, NULL, FALSE,

@@ -38,6 +38,7 @@ load_ice_settings(gateway *gw)
   ice->turn_username = g_strdup(config_get_string(gw->cfg, "ice", "turn-username"));
   ice->turn_password = g_strdup(config_get_string(gw->cfg, "ice", "turn-password"));
   ice->consent_freshness = config_get_bool(gw->cfg, "ice", "consent-freshness");
+  ice->handover = config_get_bool(gw->cfg, "ice", "handover");
 
   /* What pages give their RTCPeerConnection (welcome.ice_servers). */
   g_autoptr(JsonBuilder) b = json_builder_new();

@@ -48,6 +48,7 @@ typedef struct {
   guint16 turn_port;
   char *turn_username, *turn_password;
   gboolean consent_freshness;
+  gboolean handover;
 } gateway_ice_settings;
 
 typedef struct gateway {

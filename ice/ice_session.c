@@ -4,6 +4,8 @@
 
 #include <agent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 
 struct ice_session {
@@ -12,6 +14,8 @@ struct ice_session {
   ice_state state;
   char *local_ufrag, *local_pwd;
   gboolean remote_credentials_set;
+  char *remote_ufrag, *remote_pwd;
+  gboolean completed;
   gboolean gathering_done;
   ice_session_callbacks callbacks;
   gpointer user_data;
@@ -92,8 +96,15 @@ on_component_state(NiceAgent *agent, guint stream_id, guint component_id, guint 
     set_state(s, ICE_STATE_CHECKING);
     break;
   case NICE_COMPONENT_STATE_CONNECTED:
+    set_state(s, ICE_STATE_CONNECTED);
+    break;
   case NICE_COMPONENT_STATE_READY:
     set_state(s, ICE_STATE_CONNECTED);
+    if (!s->completed && s->state == ICE_STATE_CONNECTED) {
+      s->completed = TRUE;
+      if (s->callbacks.on_completed)
+        s->callbacks.on_completed(s->user_data);
+    }
     break;
   case NICE_COMPONENT_STATE_FAILED:
     set_state(s, ICE_STATE_FAILED);
@@ -184,6 +195,8 @@ ice_session_free(ice_session *s)
   }
   g_free(s->local_ufrag);
   g_free(s->local_pwd);
+  g_free(s->remote_ufrag);
+  g_free(s->remote_pwd);
   g_free(s);
 }
 
@@ -207,6 +220,10 @@ ice_session_set_remote_credentials(ice_session *s, const char *ufrag, const char
   if (!nice_agent_set_remote_credentials(s->agent, s->stream_id, ufrag, pwd))
     return -EINVAL;
   s->remote_credentials_set = TRUE;
+  g_free(s->remote_ufrag);
+  g_free(s->remote_pwd);
+  s->remote_ufrag = g_strdup(ufrag);
+  s->remote_pwd = g_strdup(pwd);
   return 0;
 }
 
@@ -295,4 +312,50 @@ ice_session_selected_pair(ice_session *s)
   return g_strdup_printf("%s:%u %s <-> %s:%u %s", la, nice_address_get_port(&local->addr),
                          candidate_type_name(local->type), ra, nice_address_get_port(&remote->addr),
                          candidate_type_name(remote->type));
+}
+
+void
+ice_handover_clear(ice_handover *h)
+{
+  if (h->fd >= 0)
+    close(h->fd);
+  h->fd = -1;
+  g_free(h->local_ufrag);
+  g_free(h->local_pwd);
+  g_free(h->remote_ufrag);
+  g_free(h->remote_pwd);
+  g_free(h->pair);
+  h->local_ufrag = h->local_pwd = h->remote_ufrag = h->remote_pwd = h->pair = NULL;
+}
+
+gboolean
+ice_session_handover(ice_session *s, ice_handover *out)
+{
+  memset(out, 0, sizeof *out);
+  out->fd = -1;
+  NiceCandidate *local = NULL, *remote = NULL;
+  if (!s->completed || s->state != ICE_STATE_CONNECTED || !s->remote_ufrag ||
+      !nice_agent_get_selected_pair(s->agent, s->stream_id, 1, &local, &remote) ||
+      local->type == NICE_CANDIDATE_TYPE_RELAYED || local->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+    return FALSE;
+  GSocket *socket = nice_agent_get_selected_socket(s->agent, s->stream_id, 1);
+  if (!socket)
+    return FALSE;
+  int fd = fcntl(g_socket_get_fd(socket), F_DUPFD_CLOEXEC, 0);
+  g_object_unref(socket);
+  if (fd < 0)
+    return FALSE;
+  out->fd = fd;
+  nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&out->remote);
+  out->remote_len = out->remote.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+  gboolean controlling = FALSE;
+  g_object_get(s->agent, "controlling-mode", &controlling, NULL);
+  out->controlling = controlling;
+  out->priority = local->priority;
+  out->local_ufrag = g_strdup(s->local_ufrag);
+  out->local_pwd = g_strdup(s->local_pwd);
+  out->remote_ufrag = g_strdup(s->remote_ufrag);
+  out->remote_pwd = g_strdup(s->remote_pwd);
+  out->pair = ice_session_selected_pair(s);
+  return TRUE;
 }

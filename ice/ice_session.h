@@ -7,6 +7,7 @@
  * loopback integration tests rather than virtual time. */
 #pragma once
 #include <gio/gio.h>
+#include <sys/socket.h>
 
 typedef struct ice_session ice_session;
 
@@ -24,6 +25,9 @@ typedef struct {
   void (*on_state)(ice_state state, gpointer user_data);
   /* A datagram from the peer. BUF is libnice's and only valid during the call. */
   void (*on_receive)(const guint8 *buf, gsize len, gpointer user_data);
+  /* ICE finished (libnice's READY: the nominated pair is final and no
+   * checks are left): the moment ice_session_handover can be called. */
+  void (*on_completed)(gpointer user_data);
 } ice_session_callbacks;
 
 typedef struct {
@@ -66,6 +70,27 @@ void ice_session_remote_gathering_done(ice_session *s);
 /* Sends one datagram on the selected pair. Returns bytes sent or -EAGAIN
  * when no pair is ready. */
 int ice_session_send(ice_session *s, const guint8 *buf, gsize len);
+
+/* What the caller needs to keep the selected pair alive itself
+ * (ice_consent.h) once libnice is gone. */
+typedef struct {
+  int fd; /* a duplicate of the selected socket's descriptor: the caller's to close */
+  struct sockaddr_storage remote;
+  socklen_t remote_len;
+  char *local_ufrag, *local_pwd, *remote_ufrag, *remote_pwd;
+  gboolean controlling; /* the role ICE ended with */
+  guint32 priority;     /* the local candidate's */
+  char *pair;           /* as ice_session_selected_pair */
+} ice_handover;
+void ice_handover_clear(ice_handover *h);
+
+/* Takes the selected pair's socket over from libnice: fills OUT and
+ * returns TRUE when ICE completed on a UDP pair whose local candidate is not
+ * relayed (a TURN allocation needs libnice's refreshes); the caller then
+ * frees the session (which closes libnice's descriptor; the duplicate keeps
+ * the socket, and whatever waits in it, for the caller). FALSE: nothing
+ * changed, keep using the session. */
+gboolean ice_session_handover(ice_session *s, ice_handover *out);
 
 ice_state ice_session_state(const ice_session *s);
 const char *ice_state_name(ice_state state);

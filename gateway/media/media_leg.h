@@ -65,6 +65,9 @@ typedef struct {
   media_leg_common common;
   media_leg_dtls_config dtls;
   ice_session_config ice;         /* callbacks and context are filled in by the leg */
+  /* Once ICE completed on a UDP pair that is not relayed, take its socket
+   * over from libnice and free the agent (media_leg_ice.c). */
+  gboolean handover;
 } media_leg_ice_config;
 
 /* A SIP leg: UDP sockets for RTP and RTCP (or one with rtcp-mux). */

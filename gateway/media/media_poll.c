@@ -16,6 +16,11 @@ struct media_poll_watch {
   gpointer user_data;
 };
 
+struct media_poll_ticker {
+  media_poll_tick_func func; /* NULL once removed */
+  gpointer user_data;
+};
+
 struct media_poll {
   gint refcount;        /* under registry_lock */
   GMainContext *context;
@@ -27,6 +32,9 @@ struct media_poll {
    * the batch may still name them. */
   GPtrArray *removed;
   struct epoll_event events[MEDIA_POLL_BATCH];
+  GPtrArray *tickers;   /* of media_poll_ticker */
+  GSource *tick_source; /* made with the first ticker */
+  gboolean ticking;
 };
 
 static GMutex registry_lock;
@@ -91,6 +99,14 @@ media_poll_unref(media_poll *p)
   g_warn_if_fail(p->watches == 0);
   g_source_destroy(p->source);
   g_source_unref(p->source);
+  if (p->tick_source) {
+    g_source_destroy(p->tick_source);
+    g_source_unref(p->tick_source);
+  }
+  if (p->tickers) {
+    g_warn_if_fail(p->tickers->len == 0);
+    g_ptr_array_unref(p->tickers);
+  }
   close(p->epfd);
   g_ptr_array_unref(p->removed);
   g_main_context_unref(p->context);
@@ -133,4 +149,53 @@ guint
 media_poll_count(const media_poll *p)
 {
   return p->watches;
+}
+
+static gboolean
+on_tick(gpointer data)
+{
+  media_poll *p = data;
+  gint64 now = g_get_monotonic_time();
+  p->ticking = TRUE;
+  for (guint i = 0; i < p->tickers->len; i++) {
+    media_poll_ticker *t = g_ptr_array_index(p->tickers, i);
+    if (t->func)
+      t->func(now, t->user_data);
+  }
+  p->ticking = FALSE;
+  /* Sweep the ones removed meanwhile. */
+  for (guint i = p->tickers->len; i-- > 0;) {
+    media_poll_ticker *t = g_ptr_array_index(p->tickers, i);
+    if (!t->func) {
+      g_ptr_array_remove_index_fast(p->tickers, i);
+      g_free(t);
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+media_poll_ticker *
+media_poll_add_ticker(media_poll *p, media_poll_tick_func func, gpointer user_data)
+{
+  if (!p->tick_source) {
+    p->tickers = g_ptr_array_new();
+    p->tick_source = g_timeout_source_new(1000);
+    g_source_set_callback(p->tick_source, on_tick, p, NULL);
+    g_source_attach(p->tick_source, p->context);
+  }
+  media_poll_ticker *t = g_new0(media_poll_ticker, 1);
+  t->func = func;
+  t->user_data = user_data;
+  g_ptr_array_add(p->tickers, t);
+  return t;
+}
+
+void
+media_poll_remove_ticker(media_poll *p, media_poll_ticker *t)
+{
+  if (!t)
+    return;
+  t->func = NULL;
+  if (!p->ticking && g_ptr_array_remove_fast(p->tickers, t))
+    g_free(t);
 }

@@ -36,5 +36,15 @@ media_poll_watch *media_poll_add(media_poll *poll, int fd, media_poll_func func,
  * a removed watch is never called again, even later in the same batch. */
 void media_poll_remove(media_poll *poll, media_poll_watch *watch);
 
+/* Once-a-second work for things living on the context (ICE consent checks
+ * of handed-over browser legs): one timer per poll, whatever the count, so
+ * that a thousand calls do not put a thousand timeouts on the context for
+ * GLib to walk on every wake-up. NOW_US is g_get_monotonic_time(). */
+typedef struct media_poll_ticker media_poll_ticker;
+typedef void (*media_poll_tick_func)(gint64 now_us, gpointer user_data);
+media_poll_ticker *media_poll_add_ticker(media_poll *poll, media_poll_tick_func func, gpointer user_data);
+/* NULL is ignored; safe from inside any ticker's callback. */
+void media_poll_remove_ticker(media_poll *poll, media_poll_ticker *ticker);
+
 /* Watches on POLL (tests). */
 guint media_poll_count(const media_poll *poll);

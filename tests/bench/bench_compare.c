@@ -65,6 +65,13 @@ bench_compare(char **argv, const bench_options *o)
   ROW("relay RSS KiB per call", "%.1f", bench_member_num(x, "gateway_rss_kib_per_call"));
   ROW("bench CPU % of one core", "%.0f", per_core(x, "bench_cpu_s"));
 #undef ROW
+  double cpu[2] = { -1, -1 };
+  for (int t = 0; t < 2; t++)
+    if (r[t])
+      cpu[t] = bench_member_num(r[t], "gateway_cpu_us_per_relayed_packet");
+  if (cpu[0] > 0 && cpu[1] > 0)
+    g_print("CPU per relayed packet, gateway / rtpengine: %.2f (issue 9's goal: at most 0.67)\n",
+            cpu[0] / cpu[1]);
   for (int t = 0; t < 2; t++)
     if (r[t])
       g_print("load average during the %s run: %s\n", targets[t],
@@ -75,6 +82,8 @@ bench_compare(char **argv, const bench_options *o)
     for (int t = 0; t < 2; t++)
       if (r[t])
         json_object_set_object_member(both, targets[t], json_object_ref(r[t]));
+    if (cpu[0] > 0 && cpu[1] > 0)
+      json_object_set_double_member(both, "cpu_ratio_gateway_to_rtpengine", cpu[0] / cpu[1]);
     json_node_set_object(root, both);
     g_autoptr(JsonGenerator) gen = json_generator_new();
     json_generator_set_root(gen, root);

@@ -382,7 +382,8 @@ main(int argc, char **argv)
     { "plot", 0, 0, G_OPTION_ARG_FILENAME, &plot,
       "With --ramp: draw CPU per packet and p99 latency against the call count into FILE.svg", "FILE.svg" },
     { "compare", 0, 0, G_OPTION_ARG_NONE, &compare,
-      "Run once against the gateway and once against rtpengine, and print them side by side",
+      "Run once against the gateway and once against rtpengine (the only relay to compare with; "
+      "\"--compare rtpengine\" says the same), and print them side by side with the CPU ratio",
       NULL },
     { "keep", 0, 0, G_OPTION_ARG_NONE, &keep, "Keep the work folder (config, gateway log)", NULL },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print failures and signalling", NULL },
@@ -394,6 +395,13 @@ main(int argc, char **argv)
   if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
     g_printerr("rtc2sip-bench: %s\n", error->message);
     return 2;
+  }
+  /* The one relay --compare knows may be named after it. */
+  for (int i = 1; i < argc; i++) {
+    if (!(compare && strcmp(argv[i], "rtpengine") == 0)) {
+      g_printerr("rtc2sip-bench: unexpected argument %s (see --help)\n", argv[i]);
+      return 2;
+    }
   }
   if (calls < 1 || calls > 100000 || duration < 1 || rate <= 0 || ptime < 10 || ptime > 60 ||
       ptime % 10 || setup_timeout < 1) {
@@ -453,6 +461,8 @@ main(int argc, char **argv)
     for (char **a = original + 1; *a; a++)
       if (!strcmp(*a, "--plot") && a[1])
         a++; /* and its FILE */
+      else if (!strcmp(*a, "--compare") && a[1] && !strcmp(a[1], "rtpengine"))
+        a++; /* and the relay it names */
       else if (strcmp(*a, "--ramp") != 0 && strcmp(*a, "--compare") != 0 && strcmp(*a, "--json") != 0 &&
                !g_str_has_prefix(*a, "--plot="))
         g_ptr_array_add(args, *a);

@@ -189,11 +189,58 @@ test_rtp_leg_burst(void)
   close(phone);
 }
 
+typedef struct {
+  media_poll *poll;
+  media_poll_ticker *other;
+  guint calls;
+  gint64 last;
+} ticker_state;
+
+static void
+on_tick_removing(gint64 now_us, gpointer data)
+{
+  ticker_state *t = data;
+  t->calls++;
+  t->last = now_us;
+  /* Removing another ticker from inside the batch: it is not called again. */
+  media_poll_remove_ticker(t->poll, t->other);
+  t->other = NULL;
+}
+
+static void
+on_tick_count(gint64 now_us, gpointer data)
+{
+  ticker_state *t = data;
+  t->calls++;
+}
+
+/* One timer for all tickers of a context, about once a second. */
+static void
+test_tickers(void)
+{
+  g_autoptr(GMainContext) ctx = g_main_context_new();
+  g_autoptr(media_poll) poll = media_poll_ref_for_context(ctx);
+  ticker_state first = { .poll = poll }, second = { .poll = poll };
+  /* The second is added first so that the first, removing it, runs after it once. */
+  media_poll_ticker *t2 = media_poll_add_ticker(poll, on_tick_count, &second);
+  first.other = t2;
+  media_poll_ticker *t1 = media_poll_add_ticker(poll, on_tick_removing, &first);
+  gint64 start = g_get_monotonic_time();
+  while (first.calls < 2 && g_get_monotonic_time() - start < 5 * G_USEC_PER_SEC)
+    g_main_context_iteration(ctx, TRUE);
+  g_assert_cmpuint(first.calls, ==, 2);
+  g_assert_cmpuint(second.calls, ==, 1);
+  g_assert_cmpint(first.last - start, >=, 2 * G_USEC_PER_SEC - 50000);
+  media_poll_remove_ticker(poll, t1);
+  media_poll_remove_ticker(poll, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/media/poll/one-source-many-sockets", test_one_source_many_sockets);
   g_test_add_func("/media/poll/rtp-leg-burst", test_rtp_leg_burst);
+  g_test_add_func("/media/poll/tickers", test_tickers);
   return g_test_run();
 }
