@@ -73,6 +73,12 @@ struct bench_call {
   /* Browser side (bench_browser.c). */
   bench_ws *ws;
   struct ice_session *ice;
+  /* After ICE completed: the selected socket, taken over from libnice as
+   * the gateway does (no agent per call left in the bench either). */
+  gboolean ice_completed;
+  struct ice_consent *consent;
+  int fd; /* -1 until then */
+  struct bench_poll_watch *watch;
   GString *candidates; /* a=candidate lines for the offer */
   dtls_srtp_session *dtls;
   media_srtp *srtp_tx, *srtp_rx;

@@ -9,9 +9,13 @@
 #include <errno.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "certs/identity.h"
+#include "ice/ice_consent.h"
 #include "ice/ice_session.h"
+#include "tests/bench/bench_poll.h"
 #include "signalling/sdp/sdp.h"
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_ws.h"
@@ -30,6 +34,19 @@ send_json(bench_call *call, JsonBuilder *builder)
     bench_ws_send_text(call->ws, text, len);
 }
 
+/* One datagram toward the relay: through libnice until ICE completed, then
+ * on the taken-over socket. */
+static int
+browser_transmit(bench_call *call, const guint8 *buf, gsize len)
+{
+  if (call->consent) {
+    socklen_t to_len;
+    const struct sockaddr *to = ice_consent_remote(call->consent, &to_len);
+    return sendto(call->fd, buf, len, MSG_DONTWAIT, to, to_len) < 0 ? -errno : (int)len;
+  }
+  return call->ice ? ice_session_send(call->ice, buf, len) : -ENOTCONN;
+}
+
 /* ---- DTLS ------------------------------------------------------------------ */
 
 static void
@@ -38,8 +55,7 @@ dtls_flush(bench_call *call)
   guint8 buf[DGRAM_MAX];
   gsize len;
   while (call->dtls && dtls_srtp_session_pop_datagram(call->dtls, buf, sizeof buf, &len))
-    if (call->ice)
-      ice_session_send(call->ice, buf, len);
+    browser_transmit(call, buf, len);
   dtls_srtp_event ev;
   while (call->dtls && dtls_srtp_session_poll_event(call->dtls, &ev)) {
     if (ev.type == DTLS_SRTP_EVENT_CONNECTED) {
@@ -62,9 +78,27 @@ dtls_flush(bench_call *call)
   }
 }
 
+static void hand_over(bench_call *call);
+
 void
 bench_browser_tick(bench_call *call, gint64 now_us)
 {
+  if (call->ice_completed && call->ice && !call->ended)
+    hand_over(call);
+  if (call->consent && !call->ended) {
+    guint8 out[ICE_STUN_MAX];
+    gsize out_len;
+    switch (ice_consent_tick(call->consent, now_us, out, &out_len)) {
+    case ICE_CONSENT_SEND:
+      browser_transmit(call, out, out_len);
+      break;
+    case ICE_CONSENT_LOST:
+      bench_call_fail(call, "browser: ICE consent lost");
+      return;
+    case ICE_CONSENT_WAIT:
+      break;
+    }
+  }
   if (!call->dtls)
     return;
   gint64 d = dtls_srtp_session_next_deadline(call->dtls);
@@ -108,6 +142,66 @@ on_ice_state(ice_state state, gpointer user_data)
     dtls_srtp_session_start(call->dtls, now);
     dtls_flush(call);
   }
+}
+
+static void on_ice_receive(const guint8 *data, gsize len, gpointer user_data);
+
+static void
+on_completed(gpointer user_data)
+{
+  bench_call *call = user_data;
+  call->ice_completed = TRUE; /* taken over from the next 10 ms tick, outside libnice's signal */
+}
+
+static void
+on_socket_readable(gpointer user_data)
+{
+  bench_call *call = user_data;
+  guint8 buf[DGRAM_MAX + 1];
+  for (int i = 0; i < 64; i++) {
+    struct sockaddr_storage from;
+    socklen_t from_len = sizeof from;
+    ssize_t n = recvfrom(call->fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &from_len);
+    if (n <= 0)
+      return;
+    if (buf[0] < 4) {
+      guint8 out[ICE_STUN_MAX];
+      gsize out_len;
+      if (ice_consent_feed(call->consent, g_get_monotonic_time(), buf, (gsize)n, (struct sockaddr *)&from,
+                           from_len, out, &out_len) == ICE_CONSENT_REPLY)
+        sendto(call->fd, out, out_len, MSG_DONTWAIT, (struct sockaddr *)&from, from_len);
+      continue;
+    }
+    on_ice_receive(buf, (gsize)n, call);
+  }
+}
+
+static void
+hand_over(bench_call *call)
+{
+  ice_handover h;
+  if (!ice_session_handover(call->ice, &h)) {
+    call->ice_completed = FALSE; /* relayed or not UDP: libnice goes on */
+    return;
+  }
+  ice_consent_config cc = {
+    .local_ufrag = h.local_ufrag, .local_pwd = h.local_pwd, .remote_ufrag = h.remote_ufrag,
+    .remote_pwd = h.remote_pwd, .controlling = h.controlling,
+    .tie_breaker = ((guint64)g_random_int() << 32) | g_random_int(), .priority = h.priority,
+    .freshness = TRUE, .remote = (struct sockaddr *)&h.remote, .remote_len = h.remote_len,
+  };
+  call->consent = ice_consent_new(&cc, g_get_monotonic_time());
+  call->watch = call->consent ? bench_poll_add(call->b->poll, h.fd, on_socket_readable, call) : NULL;
+  if (!call->watch) {
+    g_clear_pointer(&call->consent, ice_consent_free);
+    ice_handover_clear(&h);
+    call->ice_completed = FALSE;
+    return;
+  }
+  call->fd = h.fd;
+  h.fd = -1;
+  ice_handover_clear(&h);
+  g_clear_pointer(&call->ice, ice_session_free);
 }
 
 static void
@@ -239,7 +333,7 @@ bench_browser_answer(bench_call *call, const char *text)
     add_remote_candidate(call, line);
     p += 12;
   }
-  if (ice_session_state(call->ice) == ICE_STATE_CONNECTED)
+  if (call->ice && ice_session_state(call->ice) == ICE_STATE_CONNECTED)
     on_ice_state(ICE_STATE_CONNECTED, call);
 }
 
@@ -307,6 +401,7 @@ bench_browser_start(bench_call *call)
 {
   static const char *const addresses[] = { "127.0.0.1", NULL };
   call->candidates = g_string_new(NULL);
+  call->fd = -1;
   call->browser_tx.ssrc = g_random_int();
   call->browser_tx.rtp_seq = (guint16)g_random_int();
   call->browser_tx.timestamp = g_random_int();
@@ -315,7 +410,7 @@ bench_browser_start(bench_call *call)
     .controlling = TRUE,
     .addresses = addresses,
     .consent_freshness = TRUE,
-    .callbacks = { on_candidate, on_ice_state, on_ice_receive },
+    .callbacks = { on_candidate, on_ice_state, on_ice_receive, on_completed },
     .user_data = call,
   };
   g_autoptr(GError) error = NULL;
@@ -345,7 +440,7 @@ bench_browser_send(bench_call *call, guint8 *buf, gsize cap)
                               call->index, b->steady, buf, cap, 8 * b->opt.ptime_ms);
   if (media_srtp_protect(call->srtp_tx, buf, &len, cap) < 0)
     return;
-  if (ice_session_send(call->ice, buf, len) < 0)
+  if (browser_transmit(call, buf, len) < 0)
     return;
   bench_dir *d = &b->dir[BENCH_DIR_TO_PHONE];
   d->sent++;
@@ -378,6 +473,12 @@ bench_browser_free(bench_call *call)
 {
   g_clear_pointer(&call->ws, bench_ws_free);
   g_clear_pointer(&call->ice, ice_session_free);
+  bench_poll_remove(call->b->poll, call->watch);
+  call->watch = NULL;
+  if (call->consent) /* the descriptor is ours only after the hand-over */
+    close(call->fd);
+  call->fd = -1;
+  g_clear_pointer(&call->consent, ice_consent_free);
   g_clear_pointer(&call->dtls, dtls_srtp_session_free);
   g_clear_pointer(&call->srtp_tx, media_srtp_free);
   g_clear_pointer(&call->srtp_rx, media_srtp_free);
