@@ -95,6 +95,10 @@ const config_key config_schema[] = {
     "Most users the limit table tracks at once; when full, new users are refused (docs/auth.md)." },
   { "media", "threads", CONFIG_UINT, "0", 0, 256, NULL, FALSE,
     "Media worker threads; 0 means one per core." },
+  { "media", "worker-fill", CONFIG_UINT, "200", 0, 1000000, NULL, FALSE,
+    "New calls go to the first media worker carrying fewer than this many calls, then (all that "
+    "full) to the least loaded: fewer wake-ups per packet while the load is light. 0: always "
+    "the least loaded." },
   { "sip", "key-exchange", CONFIG_LIST, "sdes, dtls-srtp, rtp", 0, 0, "sdes,dtls-srtp,rtp", FALSE,
     "SRTP key exchange toward SIP, in priority order (reference page rules): offers carry every "
     "listed encrypted mechanism; incoming offers get the first listed one they support; without "

@@ -204,6 +204,7 @@ gateway_new(config *cfg, GMainLoop *loop, GError **error)
   dtls_srtp_set_trace(config_get_bool(cfg, "trace", "dtls"));
   call_media_set_gateway(gw);
   gw->workers = media_workers_new((guint)config_get_uint(cfg, "media", "threads"));
+  media_workers_set_fill(gw->workers, (guint)config_get_uint(cfg, "media", "worker-fill"));
 
   g_autofree char *host = NULL;
   guint16 port = 0;

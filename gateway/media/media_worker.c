@@ -15,6 +15,7 @@ struct media_worker {
 
 struct media_workers {
   guint n;
+  guint fill;
   media_worker *workers;
 };
 
@@ -82,9 +83,18 @@ media_workers_count(const media_workers *ws)
   return ws->n;
 }
 
+void
+media_workers_set_fill(media_workers *ws, guint fill)
+{
+  ws->fill = fill;
+}
+
 media_worker *
 media_workers_pick(media_workers *ws)
 {
+  for (guint i = 0; ws->fill && i < ws->n; i++)
+    if ((guint)g_atomic_int_get(&ws->workers[i].calls) < ws->fill)
+      return &ws->workers[i];
   media_worker *best = &ws->workers[0];
   for (guint i = 1; i < ws->n; i++)
     if (g_atomic_int_get(&ws->workers[i].calls) < g_atomic_int_get(&best->calls))

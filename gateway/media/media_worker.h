@@ -14,8 +14,14 @@ void media_workers_free(media_workers *workers);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(media_workers, media_workers_free)
 
 guint media_workers_count(const media_workers *workers);
-/* The worker carrying the fewest calls; the caller then counts its call with
- * media_worker_add_calls(w, 1). */
+/* Where new calls go: the first worker (by index) carrying fewer than FILL
+ * calls, and once every worker carries FILL, the one carrying the fewest.
+ * Packing calls onto fewer workers while the load is light means fewer
+ * wake-ups per packet (a wake-up finds more packets waiting); 0 always picks
+ * the least loaded (an even spread). Default 0. */
+void media_workers_set_fill(media_workers *workers, guint fill);
+/* The worker for a new call (see media_workers_set_fill); the caller then
+ * counts its call with media_worker_add_calls(w, 1). */
 media_worker *media_workers_pick(media_workers *workers);
 
 GMainContext *media_worker_context(media_worker *w);
