@@ -145,8 +145,10 @@ on_readable(int fd, gpointer data)
                            msg[i].msg_hdr.msg_namelen, out, &out_len);
         if (r == ICE_CONSENT_REPLY)
           sendto(fd, out, out_len, MSG_DONTWAIT, (struct sockaddr *)&from[i], msg[i].msg_hdr.msg_namelen);
-        else if (r == ICE_CONSENT_DROPPED)
+        else if (r == ICE_CONSENT_DROPPED) {
+          leg->stats.dropped++; /* counted with the leg's other drops */
           g_debug("ICE: STUN dropped: %s", ice_consent_drop_reason(t->consent));
+        }
         continue;
       }
       media_leg_receive(leg, MEDIA_COMPONENT_RTP, buf[i], len);
