@@ -99,6 +99,10 @@ const config_key config_schema[] = {
     "New calls go to the first media worker carrying fewer than this many calls, then (all that "
     "full) to the least loaded: fewer wake-ups per packet while the load is light. 0: always "
     "the least loaded." },
+  { "media", "rtp-ports", CONFIG_STRING, "20000-29999", 0, 0, NULL, FALSE,
+    "UDP port range MIN-MAX for RTP and RTCP toward SIP (an even RTP port and the next one)." },
+  { "media", "rtp-timeout", CONFIG_UINT, "60", 0, 86400, NULL, FALSE,
+    "Seconds without a media packet from either side before a call ends; 0: never." },
   { "sip", "key-exchange", CONFIG_LIST, "sdes, dtls-srtp, rtp", 0, 0, "sdes,dtls-srtp,rtp", FALSE,
     "SRTP key exchange toward SIP, in priority order (reference page rules): offers carry every "
     "listed encrypted mechanism; incoming offers get the first listed one they support; without "
@@ -160,10 +164,6 @@ const config_key config_schema[] = {
     "SIP and the page listener are on loopback." },
   { "call", "ring-timeout", CONFIG_UINT, "60", 1, 3600, NULL, FALSE,
     "Seconds a call from SIP rings on the page before it is answered 480." },
-  { "media", "rtp-ports", CONFIG_STRING, "20000-29999", 0, 0, NULL, FALSE,
-    "UDP port range MIN-MAX for RTP and RTCP toward SIP (an even RTP port and the next one)." },
-  { "media", "rtp-timeout", CONFIG_UINT, "60", 0, 86400, NULL, FALSE,
-    "Seconds without a media packet from either side before a call ends; 0: never." },
   { "trace", "dtls", CONFIG_BOOL, "false", 0, 0, NULL, FALSE,
     "Log every DTLS handshake step in the DTLS.SRTP.<n> trace format, on both sides (also "
     "switched at run time by the admin API)." },
