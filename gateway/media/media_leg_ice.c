@@ -151,8 +151,10 @@ on_readable(int fd, gpointer data)
         }
         continue;
       }
+      /* (A failed leg still drains its socket until it is freed: the
+       * epoll source is level-triggered.) */
       media_leg_receive(leg, MEDIA_COMPONENT_RTP, buf[i], len);
-      if (!leg->transport || leg->failed)
+      if (!leg->transport)
         return;
     }
     taken += n;
