@@ -10,11 +10,11 @@ sip_message_new(void)
   return g_new0(sip_message, 1);
 }
 
-void
-sip_message_clear(sip_message *msg)
+/* Forgets the parse and drops the GBytes reference; keeps the header array
+ * for the next parse. */
+static void
+reset(sip_message *msg)
 {
-  if (!msg)
-    return;
   g_clear_pointer(&msg->bytes, g_bytes_unref);
   msg->buf = NULL;
   msg->buf_len = 0;
@@ -26,6 +26,16 @@ sip_message_clear(sip_message *msg)
   msg->status = 0;
   msg->has_content_length = FALSE;
   msg->content_length = 0;
+}
+
+void
+sip_message_clear(sip_message *msg)
+{
+  if (!msg)
+    return;
+  reset(msg);
+  g_clear_pointer(&msg->headers, g_free);
+  msg->headers_cap = 0;
 }
 
 void
@@ -135,6 +145,10 @@ add_header(sip_message *msg, const sip_limits *limits, sip_hdr_id id, sip_slice 
 {
   if (msg->n_headers >= limits->max_headers)
     return sip_error_set(err, -E2BIG, 400, "too many header fields");
+  if (msg->n_headers == msg->headers_cap) {
+    msg->headers_cap = MIN(MAX(msg->headers_cap * 2, SIP_MESSAGE_FIRST_HEADERS), limits->max_headers);
+    msg->headers = g_renew(sip_header, msg->headers, msg->headers_cap);
+  }
   msg->headers[msg->n_headers++] = (sip_header){ id, name, sip_slice_trim(value) };
   return 0;
 }
@@ -325,7 +339,7 @@ parse(sip_message *msg, const char *buf, gsize len, sip_framing framing,
   if (lim.max_headers > SIP_MESSAGE_MAX_HEADERS)
     lim.max_headers = SIP_MESSAGE_MAX_HEADERS;
   sip_error_set(err, 0, 0, NULL);
-  sip_message_clear(msg);
+  reset(msg);
   msg->bytes = keep;
   msg->buf = buf;
   msg->buf_len = len;

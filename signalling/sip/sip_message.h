@@ -3,8 +3,11 @@
  * validate what a UA needs before it hands the message to a transaction.
  *
  * Sans-IO: no socket, no clock. The parser allocates nothing per header:
- * a sip_message holds one fixed array of header slices (SIP_MESSAGE_MAX_HEADERS
- * entries) and points into the buffer it was given.
+ * a sip_message holds one array of header slices pointing into the buffer it
+ * was given, grown by doubling from SIP_MESSAGE_FIRST_HEADERS entries up to
+ * the header limit (a few allocations per message, none once a reused
+ * message has room). A message that is kept (a transaction's request) costs
+ * what its headers need, not SIP_MESSAGE_MAX_HEADERS entries (10 KiB).
  *
  * Ownership: sip_message_parse borrows BUF, which must outlive every slice
  * read from the message; sip_message_parse_bytes takes a reference on the
@@ -39,8 +42,10 @@
 #pragma once
 #include "signalling/sip/sip_header.h"
 
-/* Capacity of a message's header array; limits.max_headers is at most this. */
+/* Largest header array of a message; limits.max_headers is at most this. */
 #define SIP_MESSAGE_MAX_HEADERS 256
+/* Entries of a message's first header array (enough for most INVITEs). */
+#define SIP_MESSAGE_FIRST_HEADERS 16
 
 /* Default limits (see docs/sip.md). */
 #define SIP_DEFAULT_MAX_MESSAGE (64 * 1024)
@@ -91,7 +96,8 @@ typedef struct {
   sip_slice body;
 
   guint n_headers;
-  sip_header headers[SIP_MESSAGE_MAX_HEADERS];
+  guint headers_cap;    /* entries allocated in headers */
+  sip_header *headers;  /* owned; freed by sip_message_clear */
 } sip_message;
 
 #define SIP_MESSAGE_INIT { 0 }
@@ -99,7 +105,8 @@ typedef struct {
 /* A zeroed message on the heap. Free with sip_message_free. */
 sip_message *sip_message_new(void);
 void sip_message_free(sip_message *msg);
-/* Drops the GBytes reference and forgets the parse; MSG can be reused. */
+/* Drops the GBytes reference and the header array and forgets the parse;
+ * MSG can be reused. */
 void sip_message_clear(sip_message *msg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(sip_message, sip_message_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(sip_message, sip_message_clear)

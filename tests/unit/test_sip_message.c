@@ -471,6 +471,47 @@ test_limits(void)
   g_assert_cmpuint(err.status, ==, 413);    /* the header fits, the announced body does not */
 }
 
+/* The header array grows as the parser needs it, keeps every value in
+ * order, and a small message does not pay for SIP_MESSAGE_MAX_HEADERS. */
+static void
+test_header_array(void)
+{
+  g_auto(sip_message) msg = SIP_MESSAGE_INIT;
+  sip_error err;
+  g_autoptr(GString) s = g_string_new("OPTIONS sip:example.com SIP/2.0\r\n" BASE_HEADERS "CSeq: 1 OPTIONS\r\n\r\n");
+  g_assert_cmpint(sip_message_parse(&msg, s->str, s->len, SIP_FRAMING_DATAGRAM, NULL, &err), ==, 0);
+  g_assert_cmpuint(msg.n_headers, ==, 5);
+  g_assert_cmpuint(msg.headers_cap, ==, SIP_MESSAGE_FIRST_HEADERS);
+
+  /* 5 + 200 values: grows past the first array several times. */
+  g_string_truncate(s, s->len - 2);
+  for (guint i = 0; i < 100; i++)
+    g_string_append_printf(s, "X-N: %u\r\nSupported: t%u\r\n", i, i);
+  g_string_append(s, "\r\n");
+  sip_limits lim = SIP_LIMITS_DEFAULT;
+  lim.max_headers = SIP_MESSAGE_MAX_HEADERS;
+  g_assert_cmpint(sip_message_parse(&msg, s->str, s->len, SIP_FRAMING_DATAGRAM, &lim, &err), ==, 0);
+  g_assert_cmpuint(msg.n_headers, ==, 205);
+  g_assert_cmpuint(msg.headers_cap, >=, 205);
+  g_assert_cmpuint(msg.headers_cap, <=, SIP_MESSAGE_MAX_HEADERS);
+  g_assert_cmpuint(sip_message_header_count(&msg, SIP_HDR_SUPPORTED), ==, 100);
+  for (guint i = 0; i < 100; i++) {
+    g_autofree char *want = g_strdup_printf("t%u", i);
+    assert_slice(sip_message_header_at(&msg, SIP_HDR_SUPPORTED, i)->value, want);
+  }
+  const sip_header *call_id = sip_message_header(&msg, SIP_HDR_CALL_ID);
+  g_assert_nonnull(call_id);
+  assert_slice(call_id->value, "x@y");
+
+  /* Parsing again into the same message reuses the array. */
+  g_string_assign(s, "OPTIONS sip:example.com SIP/2.0\r\n" BASE_HEADERS "CSeq: 2 OPTIONS\r\n\r\n");
+  g_assert_cmpint(sip_message_parse(&msg, s->str, s->len, SIP_FRAMING_DATAGRAM, NULL, &err), ==, 0);
+  g_assert_cmpuint(msg.n_headers, ==, 5);
+  sip_message_clear(&msg);
+  g_assert_null(msg.headers);
+  g_assert_cmpuint(msg.headers_cap, ==, 0);
+}
+
 static void
 test_bytes_ownership(void)
 {
@@ -535,6 +576,7 @@ main(int argc, char **argv)
   g_test_add_func("/sip/message/tolerated", test_tolerated);
   g_test_add_func("/sip/message/validation", test_validation);
   g_test_add_func("/sip/message/limits", test_limits);
+  g_test_add_func("/sip/message/header-array", test_header_array);
   g_test_add_func("/sip/message/bytes-ownership", test_bytes_ownership);
   g_test_add_func("/sip/message/truncated", test_truncated);
   return g_test_run();
