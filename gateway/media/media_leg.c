@@ -437,11 +437,13 @@ media_leg_receive(media_leg *leg, media_component component, const guint8 *data,
     leg->stats.dropped++;
     return;
   }
-  memcpy(leg->scratch, data, len);
+  /* On the worker's stack rather than in the leg: 1.5 KiB less per leg. */
+  guint8 pkt[MEDIA_PACKET_ROOM];
+  memcpy(pkt, data, len);
   if (leg->srtp_in) {
     media_srtp *rtcp_in = component == MEDIA_COMPONENT_RTCP && leg->srtcp_in ? leg->srtcp_in : leg->srtp_in;
-    int rc = rtcp ? media_srtp_unprotect_rtcp(rtcp_in, leg->scratch, &len)
-                  : media_srtp_unprotect(leg->srtp_in, leg->scratch, &len);
+    int rc = rtcp ? media_srtp_unprotect_rtcp(rtcp_in, pkt, &len)
+                  : media_srtp_unprotect(leg->srtp_in, pkt, &len);
     if (rc < 0) {
       if (rc == -EBADMSG)
         leg->stats.srtp_auth_fail++;
@@ -464,11 +466,11 @@ media_leg_receive(media_leg *leg, media_component component, const guint8 *data,
       media_leg_emit(leg, &ev);
     }
   }
-  if (!rtcp && leg->te_pt_in >= 0 && len >= 2 && (leg->scratch[1] & 0x7f) == leg->te_pt_in) {
-    dtmf_in(leg, leg->scratch, len);
+  if (!rtcp && leg->te_pt_in >= 0 && len >= 2 && (pkt[1] & 0x7f) == leg->te_pt_in) {
+    dtmf_in(leg, pkt, len);
     return;
   }
-  forward(leg, leg->peer, leg->scratch, len, rtcp);
+  forward(leg, leg->peer, pkt, len, rtcp);
 }
 
 void

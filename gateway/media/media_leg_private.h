@@ -56,7 +56,6 @@ struct media_leg {
   rtp_event_sender *dtmf_out;
   GSource *dtmf_timer;
   guint32 dtmf_event_ts;
-  guint8 scratch[MEDIA_PACKET_ROOM];
 };
 
 void media_leg_emit(media_leg *leg, const media_leg_event *event);
