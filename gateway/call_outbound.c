@@ -235,10 +235,14 @@ call_outbound_send_invite(call *c)
   g_clear_pointer(&c->sip_offer, sdp_session_free);
   g_clear_pointer(&c->sip_local_fingerprint, g_free);
   c->crypto_offered = g_ptr_array_new_with_free_func(g_free);
-  c->crypto_attrs = g_new0(sdes_crypto_attr, SDES_MAX_OFFER);
   if (sdp_sip_kx_policy_has(&policy, SDP_SIP_KX_SDES)) {
     g_auto(GStrv) suites = call_sip_sdes_suites(gw, c->trunk);
-    for (guint i = 0; suites[i] && c->crypto_offered->len < SDES_MAX_OFFER; i++) {
+    /* One entry per suite we may offer (about 0.9 KiB each: an attribute has
+     * room for SDES_MAX_KEY_PARAMS keys), not SDES_MAX_OFFER: the call keeps
+     * them until it ends. */
+    c->n_crypto_attrs = MIN(g_strv_length(suites), SDES_MAX_OFFER);
+    c->crypto_attrs = g_new0(sdes_crypto_attr, c->n_crypto_attrs);
+    for (guint i = 0; suites[i] && c->crypto_offered->len < c->n_crypto_attrs; i++) {
       media_srtp_suite suite;
       if (sdes_suite_from_name(suites[i], strlen(suites[i]), &suite) < 0)
         continue;

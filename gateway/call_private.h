@@ -153,6 +153,7 @@ struct call {
   GArray *sip_codecs;        /* outbound: of sdp_codec offered to SIP */
   GPtrArray *crypto_offered; /* outbound: our a=crypto values (char*); secrets */
   sdes_crypto_attr *crypto_attrs; /* outbound: their keys, n = crypto_offered->len */
+  guint n_crypto_attrs;           /* entries allocated in crypto_attrs */
   char *sip_keying;          /* "sdes", "dtls-srtp", "none" */
   char *sip_profile, *sip_remote_fingerprint, *sip_local_fingerprint;
   dtls_role sip_dtls_role;

@@ -27,10 +27,11 @@ call_sip_wipe_offer_keys(call *c)
     c->crypto_offered = NULL;
   }
   if (c->crypto_attrs) {
-    memset(c->crypto_attrs, 0, sizeof(sdes_crypto_attr) * SDES_MAX_OFFER);
+    memset(c->crypto_attrs, 0, sizeof(sdes_crypto_attr) * c->n_crypto_attrs);
     g_free(c->crypto_attrs);
     c->crypto_attrs = NULL;
   }
+  c->n_crypto_attrs = 0;
 }
 
 void
