@@ -4,11 +4,14 @@
 
 #include <string.h>
 
+/* Bytes of a WebSocket's receive buffer in libwebsockets. */
+#define HTTP_WS_RX_BUFFER 1024
+
 struct ws_connection {
   http_server *server;
   struct lws *wsi;
   GQueue outgoing;       /* GBytes, each one text frame */
-  GString *incoming;     /* the frame being assembled */
+  GString *incoming;     /* the message being assembled; NULL between messages */
   gboolean oversize;     /* the frame being assembled is over the limit */
   gboolean closing;
   guint16 close_status;
@@ -144,9 +147,12 @@ ws_receive(ws_connection *c, const char *in, size_t len)
 {
   http_server *server = c->server;
   if (lws_is_first_fragment(c->wsi)) {
-    g_string_truncate(c->incoming, 0);
+    if (c->incoming)
+      g_string_truncate(c->incoming, 0);
     c->oversize = FALSE;
   }
+  if (!c->incoming)
+    c->incoming = g_string_sized_new(len);
   if (!c->oversize && c->incoming->len + len > server->ws.max_message_bytes) {
     c->oversize = TRUE;
     g_string_truncate(c->incoming, 0);
@@ -155,11 +161,14 @@ ws_receive(ws_connection *c, const char *in, size_t len)
     g_string_append_len(c->incoming, in, len);
   if (!lws_is_final_fragment(c->wsi) || lws_remaining_packet_payload(c->wsi))
     return 0;
+  /* Freed after the callback rather than kept for the next message: a
+   * buffer kept per connection stays as large as the largest message (an
+   * SDP offer) for the connection's life. */
+  g_autoptr(GString) message = g_steal_pointer(&c->incoming);
   if (c->oversize)
     server->ws.on_message(c, NULL, server->ws.max_message_bytes + 1, server->ws.data);
   else
-    server->ws.on_message(c, c->incoming->str, c->incoming->len, server->ws.data);
-  g_string_truncate(c->incoming, 0);
+    server->ws.on_message(c, message->str, message->len, server->ws.data);
   return 0;
 }
 
@@ -207,7 +216,6 @@ http_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, voi
     ws_connection *c = g_new0(ws_connection, 1);
     c->server = server;
     c->wsi = wsi;
-    c->incoming = g_string_new(NULL);
     g_queue_init(&c->outgoing);
     lws_get_peer_simple(wsi, c->peer, sizeof c->peer);
     pss->conn = c;
@@ -239,7 +247,14 @@ static const struct lws_protocols http_protocol = {
   .name = "http",
   .callback = http_callback,
   .per_session_data_size = sizeof(session_data),
-  .rx_buffer_size = 0,
+  /* Each WebSocket keeps a receive buffer of this size for its whole life
+   * (0 would mean the context's 4096-byte pt_serv_buf_size). Browser
+   * messages larger than this arrive in several RECEIVE callbacks, which
+   * ws_receive joins. */
+  .rx_buffer_size = HTTP_WS_RX_BUFFER,
+  /* Sends stay limited to 4096 bytes a write, as before (without it lws
+   * would limit them to rx_buffer_size). */
+  .tx_packet_size = 4096,
 };
 
 void
