@@ -455,9 +455,14 @@ const srtp_cipher_type_t srtp_nettle_aes_gcm_256 = GCM_TYPE(256, SRTP_AES_GCM_25
  * and 7 use 80) are hashed by HMAC as usual. */
 #define HMAC_MAX_KEY_LEN 128
 
+/* HMAC(K, m) = H((K ^ opad) || H((K ^ ipad) || m)). The two keyed hash
+ * states are all a key needs; nettle's hmac_sha1_ctx carries a third, working
+ * one, so two of those (keyed and working) were 624 bytes per auth object, 8
+ * objects per call. This is 312. */
 typedef struct {
-  struct hmac_sha1_ctx keyed; /* state right after the key: start copies it */
-  struct hmac_sha1_ctx work;
+  struct sha1_ctx outer; /* after K ^ opad */
+  struct sha1_ctx inner; /* after K ^ ipad: start copies it */
+  struct sha1_ctx work;  /* inner plus the message so far */
 } hmac_state;
 
 typedef struct {
@@ -497,8 +502,12 @@ auth_init(void *sv, const uint8_t *key, int key_len)
   hmac_state *s = sv;
   if (key_len < 0 || key_len > HMAC_MAX_KEY_LEN)
     return srtp_err_status_bad_param;
-  hmac_sha1_set_key(&s->keyed, (size_t)key_len, key);
-  s->work = s->keyed;
+  struct hmac_sha1_ctx keyed;
+  hmac_sha1_set_key(&keyed, (size_t)key_len, key);
+  s->outer = keyed.outer;
+  s->inner = keyed.inner;
+  s->work = keyed.inner;
+  gnutls_memset(&keyed, 0, sizeof keyed);
   return srtp_err_status_ok;
 }
 
@@ -506,7 +515,7 @@ static srtp_err_status_t
 auth_start(void *sv)
 {
   hmac_state *s = sv;
-  s->work = s->keyed;
+  s->work = s->inner;
   return srtp_err_status_ok;
 }
 
@@ -516,20 +525,27 @@ auth_update(void *sv, const uint8_t *buf, int octets)
   hmac_state *s = sv;
   if (octets < 0)
     return srtp_err_status_bad_param;
-  hmac_sha1_update(&s->work, (size_t)octets, buf);
+  sha1_update(&s->work, (size_t)octets, buf);
   return srtp_err_status_ok;
 }
 
 /* Hashes BUF as the last part of the message and writes the first TAG_LEN
- * bytes of the MAC. nettle leaves WORK keyed again for the next packet. */
+ * bytes of the MAC; leaves WORK keyed again for the next packet. */
 static srtp_err_status_t
 auth_compute(void *sv, const uint8_t *buf, int octets, int tag_len, uint8_t *tag)
 {
   hmac_state *s = sv;
   if (octets < 0 || tag_len < 0 || tag_len > SHA1_DIGEST_SIZE)
     return srtp_err_status_bad_param;
-  hmac_sha1_update(&s->work, (size_t)octets, buf);
-  hmac_sha1_digest(&s->work, (size_t)tag_len, tag);
+  uint8_t inner_digest[SHA1_DIGEST_SIZE];
+  sha1_update(&s->work, (size_t)octets, buf);
+  sha1_digest(&s->work, sizeof inner_digest, inner_digest);
+  struct sha1_ctx outer = s->outer;
+  sha1_update(&outer, sizeof inner_digest, inner_digest);
+  sha1_digest(&outer, (size_t)tag_len, tag);
+  s->work = s->inner;
+  gnutls_memset(inner_digest, 0, sizeof inner_digest);
+  gnutls_memset(&outer, 0, sizeof outer);
   return srtp_err_status_ok;
 }
 
