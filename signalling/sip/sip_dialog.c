@@ -201,10 +201,7 @@ invite_event(sip_stack *stack, sip_dialog *d, guint status, const sip_message *m
 static guint32
 txn_cseq(const sip_txn *txn)
 {
-  sip_cseq c = { 0 };
-  if (txn->request)
-    sip_message_cseq(txn->request, &c, NULL);
-  return c.number;
+  return txn->cseq;
 }
 
 /* A hidden UAC dialog for another fork's 2xx to the INVITE of D. */

@@ -45,8 +45,10 @@ typedef struct {
   sip_addr source;                /* server: where the request came from */
   gboolean reliable;
   char *key;                      /* server: branch \n sent-by \n method; client: branch \n method */
-  GBytes *request_bytes;          /* client: what we sent */
-  sip_message *request;           /* client: our request parsed; server: the received one */
+  GBytes *request_bytes;          /* client: what we sent; NULL once a 2xx accepted an INVITE */
+  sip_message *request;           /* client: our request parsed (NULL like request_bytes);
+                                   * server: the received one */
+  guint32 cseq;                   /* client: our CSeq number */
   GBytes *last_response;          /* server */
   guint last_status;              /* server: last status sent; client: last received */
   gint64 timer_retx, retx_interval, timer_fail, timer_end;

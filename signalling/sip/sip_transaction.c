@@ -84,6 +84,9 @@ client_start_raw(sip_stack *stack, gint64 now, sip_method method, const char *br
   txn->reliable = sip_transport_reliable(to->kind);
   txn->request_bytes = g_bytes_ref(bytes);
   txn->request = sip_stack_parse_own(bytes);
+  sip_cseq cseq = { 0 };
+  sip_message_cseq(txn->request, &cseq, NULL);
+  txn->cseq = cseq.number;
   txn->state = txn->invite ? SIP_TXN_CALLING : SIP_TXN_TRYING;
   if (!txn->reliable) {
     txn->retx_interval = stack->t1;
@@ -183,6 +186,24 @@ sip_txn_send_cancel(sip_stack *stack, gint64 now, sip_txn *inv)
   inv->cancel_pending = FALSE;
 }
 
+/* A 2xx accepted our INVITE: from now on the transaction only passes 2xx
+ * retransmissions up (Accepted, RFC 6026) until Timer M, 32 s; it never sends
+ * its request again (no retransmission, no CANCEL, no digest retry), so the
+ * request and what rebuilds it are dropped now rather than at Timer M. */
+static void
+client_forget_request(sip_txn *txn)
+{
+  g_clear_pointer(&txn->request_bytes, g_bytes_unref);
+  g_clear_pointer(&txn->request, sip_message_free);
+  g_clear_pointer(&txn->ruri, g_free);
+  if (txn->base_headers) {
+    g_string_free(txn->base_headers, TRUE);
+    txn->base_headers = NULL;
+  }
+  g_clear_pointer(&txn->content_type, g_free);
+  g_clear_pointer(&txn->body, g_bytes_unref);
+}
+
 static void
 deliver(sip_stack *stack, gint64 now, sip_txn *txn, guint status, sip_message *msg,
         const sip_addr *from)
@@ -221,6 +242,7 @@ sip_txn_client_response(sip_stack *stack, gint64 now, const sip_addr *from, sip_
         txn->timer_retx = txn->timer_fail = SIP_NEVER;
         txn->timer_end = now + 64 * stack->t1;   /* M */
         deliver(stack, now, txn, status, msg, from);
+        client_forget_request(txn);
       } else {
         g_clear_pointer(&txn->last_response, g_bytes_unref);
         txn->last_response = build_ack_or_cancel(stack, txn, "ACK", msg);

@@ -115,6 +115,42 @@ test_invite_client_non2xx_ack(void)
   g_assert_cmpuint(st.stray_responses, ==, 1);
 }
 
+/* After a 2xx (Accepted) the transaction has dropped its request: the
+ * INVITE is never sent again, CANCEL is refused, a retransmitted 2xx is still
+ * ACKed with the INVITE's CSeq, and timer M still ends it. */
+static void
+test_invite_client_accepted(void)
+{
+  g_autoptr(sip_stack) s = tu_stack_new(5, "192.0.2.1");
+  gint64 now = 0;
+  sip_event ev;
+  guint d = start_invite(s, now, &peer_udp);
+  g_autoptr(tu_out) inv = tu_expect_request(s, "INVITE");
+  g_autoptr(GString) ok = tu_response(inv->msg, 200, "callee1", NULL);
+  now += 100 * MS;
+  tu_feed_string(s, now, &peer_udp, ok);
+  g_autoptr(tu_out) ack = tu_expect_request(s, "ACK");
+  tu_expect_event(s, SIP_EVENT_INVITE_RESPONSE, &ev);
+  g_assert_cmpuint(ev.status, ==, 200);
+  sip_event_clear(&ev);
+  g_assert_cmpint(sip_stack_cancel(s, now, d), ==, -ENOENT);
+  tu_expect_no_output(s);
+  /* no INVITE retransmission until M; a retransmitted 200 gets the ACK again */
+  g_assert_cmpint(sip_stack_next_deadline(s), ==, 100 * MS + 32 * SEC);   /* M */
+  now += 10 * SEC;
+  tu_feed_string(s, now, &peer_udp, ok);
+  g_autoptr(tu_out) ack2 = tu_expect_request(s, "ACK");
+  g_autofree char *cseq_inv = tu_header(inv->msg, "CSeq");
+  g_autofree char *cseq_ack = tu_header(ack2->msg, "CSeq");
+  g_assert_cmpuint(strtoul(cseq_ack, NULL, 10), ==, strtoul(cseq_inv, NULL, 10));
+  tu_expect_no_event(s);
+  g_assert_true(tu_advance(s, &now, G_MAXINT64));
+  g_assert_cmpint(now, ==, 100 * MS + 32 * SEC);
+  tu_expect_no_output(s);
+  g_assert_cmpint(sip_stack_bye(s, now, d), ==, 0);
+  g_autoptr(tu_out) bye = tu_expect_request(s, "BYE");
+}
+
 /* Timer E: T1 doubling up to T2, then F at 64*T1 (a REGISTER drives it). */
 static void
 test_non_invite_client_udp_timers(void)
@@ -544,6 +580,7 @@ main(int argc, char **argv)
   g_test_add_func("/sip/transaction/invite-client-udp-timers", test_invite_client_udp_timers);
   g_test_add_func("/sip/transaction/invite-client-tcp", test_invite_client_tcp);
   g_test_add_func("/sip/transaction/invite-client-non2xx-ack", test_invite_client_non2xx_ack);
+  g_test_add_func("/sip/transaction/invite-client-accepted", test_invite_client_accepted);
   g_test_add_func("/sip/transaction/non-invite-client-udp-timers",
                   test_non_invite_client_udp_timers);
   g_test_add_func("/sip/transaction/non-invite-client-proceeding-k",
