@@ -813,8 +813,17 @@ dtls_srtp_session_feed(dtls_srtp_session *s, gint64 now_us, const guint8 *data, 
     if (s->held->len > 0)
       reinject_held(s);
   }
-  if (s->state != DTLS_SRTP_HANDSHAKING)
+  if (s->state != DTLS_SRTP_HANDSHAKING) {
     g_ptr_array_set_size(s->held, 0);
+    /* Past the handshake DTLS datagrams are rare (an alert, a peer's
+     * retransmitted flight): give back the room the largest handshake
+     * datagram left in the filter's buffer (0.5 to 1 KiB per session for the
+     * call's life) rather than keep it. */
+    if (s->in_filtered->len > 0) {
+      g_byte_array_unref(s->in_filtered);
+      s->in_filtered = g_byte_array_new();
+    }
+  }
 out:
   clock_leave();
   return 0;
