@@ -230,9 +230,19 @@ call_build_browser_answer(call *c, const sdp_codec *codecs, guint n_codecs, cons
     .session_version = 1,
   };
   g_autoptr(sdp_session) answer = NULL;
+  if (!c->offer) {
+    *reason = "the browser's offer was already answered";
+    return NULL;
+  }
   if (sdp_answer_browser_offer(c->offer, &params, &answer, reason) < 0)
     return NULL;
   return sdp_session_write(answer);
+}
+
+void
+call_forget_browser_offer(call *c)
+{
+  g_clear_pointer(&c->offer, sdp_session_free);
 }
 
 void
@@ -272,6 +282,7 @@ on_ready(call *c, call_media_event *e)
   c->state = CALL_STATE_ANSWERED;
   if (c->conn)
     browser_session_send_answer(c->conn->session, c->name, answer);
+  call_forget_browser_offer(c);
   call_flush_candidates(c);
 }
 

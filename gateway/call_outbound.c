@@ -398,6 +398,7 @@ take_sip_answer(call *c, const char *body, gsize len, gboolean final)
     }
     if (c->conn)
       browser_session_send_answer(c->conn->session, c->name, browser_answer);
+    call_forget_browser_offer(c);
     call_flush_candidates(c);
   } else {
     g_array_unref(browser_codecs);

@@ -127,7 +127,8 @@ struct call {
   call_media *media;
   char *local_ufrag, *local_pwd;
   guint32 ssrc;
-  sdp_session *offer;     /* the browser's offer (echo, outbound) */
+  sdp_session *offer;     /* the browser's offer (echo, outbound) until our answer went to the
+                           * page; our offer to the page (inbound) */
   GPtrArray *pending_candidates; /* local candidates before the page had our SDP */
   gboolean pending_end_of_candidates;
   gboolean page_has_sdp;  /* answer or incoming sent */
@@ -183,6 +184,10 @@ void call_send_security(call *c);
 void call_flush_page(call *c);
 /* Sends the pending local candidates after our SDP reached the page. */
 void call_flush_candidates(call *c);
+/* Frees the browser's parsed offer once our answer went to the page (echo,
+ * outbound): nothing reads it after that, and a browser's offer parses into
+ * many small blocks the call would otherwise keep for its whole life. */
+void call_forget_browser_offer(call *c);
 
 /* call_sip.c: what both directions share. */
 void call_sip_wipe_offer_keys(call *c);
