@@ -157,6 +157,7 @@ call_accept(call *c, const char *answer_text, browser_error_code *code, char **m
 
   /* The codecs the browser kept, in the phone's numbering for the SIP answer. */
   g_autoptr(GArray) pairs = sdp_negotiated_codecs(c->offer, answer, SDP_MEDIA_AUDIO);
+  call_forget_browser_offer(c); /* the page answered it: not read again */
   sdp_sip_kx_policy policy;
   call_sip_load_policy(gw, NULL, &policy);
   g_auto(sdp_sip_offer_info) info = { 0 };

@@ -127,8 +127,8 @@ struct call {
   call_media *media;
   char *local_ufrag, *local_pwd;
   guint32 ssrc;
-  sdp_session *offer;     /* the browser's offer (echo, outbound) until our answer went to the
-                           * page; our offer to the page (inbound) */
+  sdp_session *offer;     /* until answered: the browser's offer (echo, outbound) or our
+                           * offer to the page (inbound) */
   GPtrArray *pending_candidates; /* local candidates before the page had our SDP */
   gboolean pending_end_of_candidates;
   gboolean page_has_sdp;  /* answer or incoming sent */
@@ -184,8 +184,9 @@ void call_send_security(call *c);
 void call_flush_page(call *c);
 /* Sends the pending local candidates after our SDP reached the page. */
 void call_flush_candidates(call *c);
-/* Frees the browser's parsed offer once our answer went to the page (echo,
- * outbound): nothing reads it after that, and a browser's offer parses into
+/* Frees c->offer once it was answered: the browser's offer once our answer
+ * went to the page (echo, outbound), our offer to the page once the page
+ * accepted (inbound). Nothing reads it after that, and an offer parses into
  * many small blocks the call would otherwise keep for its whole life. */
 void call_forget_browser_offer(call *c);
 
