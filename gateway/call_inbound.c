@@ -253,6 +253,9 @@ call_accept(call *c, const char *answer_text, browser_error_code *code, char **m
   c->sip_media_configured = TRUE;
 
   g_autofree char *body = sdp_session_write(c->sip_answer);
+  /* Sent in the 200 (retransmitted as text by the SIP stack); a re-INVITE
+   * from the phone is compared with its offer and answered afresh. */
+  g_clear_pointer(&c->sip_answer, sdp_session_free);
   if (c->ring_timer) {
     g_source_remove(c->ring_timer);
     c->ring_timer = 0;

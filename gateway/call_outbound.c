@@ -407,6 +407,12 @@ take_sip_answer(call *c, const char *body, gsize len, gboolean final)
             c->sip_suite ? " " : "", c->sip_suite ? c->sip_suite : "", res.rtp_address, res.rtp_port,
             res.rtcp_mux ? " (rtcp-mux)" : "");
   call_send_security(c);
+  /* Our offer and its SDES keys are read only here, and this runs only
+   * until the SIP leg's media is configured (a re-INVITE from the phone is
+   * compared with its answer): wipe and free them now, not at the call's
+   * end. */
+  call_sip_wipe_offer_keys(c);
+  g_clear_pointer(&c->sip_offer, sdp_session_free);
   return TRUE;
 }
 

@@ -149,10 +149,12 @@ struct call {
   guint invite_txn;          /* inbound: the INVITE server transaction */
   char *sip_address;         /* our RTP address and port */
   guint16 sip_port;
-  sdp_session *sip_offer;    /* ours (outbound) or the phone's (inbound) */
-  sdp_session *sip_answer;   /* the phone's (outbound) or ours (inbound) */
+  sdp_session *sip_offer;    /* ours (outbound, until the SIP media is configured) or the
+                              * phone's (inbound) */
+  sdp_session *sip_answer;   /* the phone's (outbound) or ours (inbound, until the 200 went) */
   GArray *sip_codecs;        /* outbound: of sdp_codec offered to SIP */
-  GPtrArray *crypto_offered; /* outbound: our a=crypto values (char*); secrets */
+  GPtrArray *crypto_offered; /* outbound: our a=crypto values (char*); secrets; wiped once
+                              * the SIP media is configured */
   sdes_crypto_attr *crypto_attrs; /* outbound: their keys, n = crypto_offered->len */
   guint n_crypto_attrs;           /* entries allocated in crypto_attrs */
   char *sip_keying;          /* "sdes", "dtls-srtp", "none" */
