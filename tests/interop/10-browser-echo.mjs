@@ -141,6 +141,15 @@ async function badInput() {
     out.sip = await next(m => m.type === 'error' && m.id === 11);
     send({ type: 'ping', id: 12 });
     out.pong = await next(m => m.type === 'pong');
+    // Larger than the gateway's 1 KiB WebSocket receive buffer: arrives in
+    // many pieces, which the gateway joins; past browser.max-message-bytes
+    // (64 KiB) it is refused, and the next message is read as usual.
+    send({ type: 'ping', id: 13, pad: 'x'.repeat(40000) });
+    out.bigPong = await next(m => m.type === 'pong' && m.id === 13);
+    send({ type: 'ping', id: 14, pad: 'x'.repeat(70000) });
+    out.tooBig = await next(m => m.type === 'error');
+    send({ type: 'ping', id: 15 });
+    out.afterTooBig = await next(m => m.type === 'pong' && m.id === 15);
     ws.close(); // mid-call: the gateway must hang "twice" up
     pc.close();
     return out;
@@ -155,6 +164,9 @@ async function badInput() {
   ok(results.sip?.code === 'bad_request' && /trunk/.test(results.sip?.message),
     `a SIP URI with a host name and no trunk: ${results.sip?.message}`);
   ok(results.pong?.id === 12, 'ping gets pong');
+  ok(results.bigPong?.id === 13, 'a 40 KB message (many receive buffers long) gets its pong');
+  ok(/too large/.test(results.tooBig?.message ?? ''), `a 70 KB message: ${results.tooBig?.message}`);
+  ok(results.afterTooBig?.id === 15, '… and the next message is read as usual');
   ok(await gw.waitFor(/call twice ended: the page closed its WebSocket/, 5000), 'closing the WebSocket mid-call hangs the call up');
   ok(await gw.waitFor(/call twice .*released: .*; 0 calls active/, 5000), '… and releases it');
   await page.close();
