@@ -187,7 +187,11 @@ api_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void
       return 0;
     return write_response(wsi, q);
   case LWS_CALLBACK_CLOSED_HTTP:
-    request_clear(q);
+    /* Also for a connection closed before any request (a browser's
+     * speculative connection): libwebsockets never made its per-session
+     * data then, and USER is NULL. */
+    if (q)
+      request_clear(q);
     return 0;
   default:
     return lws_callback_http_dummy(wsi, reason, user, in, len);
