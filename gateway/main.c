@@ -103,7 +103,10 @@ on_reload_signal(gpointer gw)
  * framing buffer, TCP only). In a media worker's arena they sat between the
  * call's small blocks and cost about 15 KiB of resident memory per call; in
  * their own mappings about 9 (rtc2sip-bench, 100 calls: 92.1 -> 85.6 KiB per
- * call; docs/performance.md). Nothing on the packet path allocates. */
+ * call; docs/performance.md). Since the browser legs' hand-over frees the agent
+ * once ICE completes, this matters for legs that keep libnice (a relayed pair,
+ * [ice] handover = false) and during set-up. Nothing on the packet path
+ * allocates. */
 static void
 tune_malloc(void)
 {
