@@ -8,7 +8,6 @@
  * STUN left on the pair (the browser's consent checks, ours every ~5 s) is
  * handled by the sans-IO core ice/ice_consent.c from a once-a-second
  * ticker. Until then, and for relayed pairs throughout, libnice does it all. */
-#define _GNU_SOURCE /* recvmmsg */
 #define G_LOG_DOMAIN "rtc2sip-media"
 #include "gateway/media/media_leg_private.h"
 #include "gateway/media/media_poll.h"
@@ -110,41 +109,25 @@ on_ice_state(ice_state state, gpointer user_data)
   }
 }
 
-/* Datagrams per recvmmsg call and per wake-up, as on the SIP legs. */
-#define RECV_BATCH 16
-#define RECV_PER_WAKEUP 64
-
 static void
 on_readable(int fd, gpointer data)
 {
   media_leg *leg = data;
   ice_transport *t = leg->transport;
-  guint8 buf[RECV_BATCH][MEDIA_PACKET_MAX + 1];
-  struct sockaddr_storage from[RECV_BATCH];
-  struct iovec iov[RECV_BATCH];
-  struct mmsghdr msg[RECV_BATCH];
+  media_poll_batch b;
 
-  for (int taken = 0; taken < RECV_PER_WAKEUP;) {
-    for (int i = 0; i < RECV_BATCH; i++) {
-      iov[i].iov_base = buf[i];
-      iov[i].iov_len = sizeof buf[i];
-      msg[i].msg_hdr = (struct msghdr){
-        .msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i], .msg_iovlen = 1,
-      };
-    }
-    int n = recvmmsg(fd, msg, RECV_BATCH, MSG_DONTWAIT, NULL);
-    if (n <= 0)
-      return;
-    for (int i = 0; i < n; i++) {
-      gsize len = msg[i].msg_len;
-      if (len > 0 && buf[i][0] < 4) { /* STUN (RFC 7983) */
+  for (guint taken = 0; taken < MEDIA_POLL_PER_WAKEUP;) {
+    guint n = media_poll_recv(fd, &b);
+    for (guint i = 0; i < n; i++) {
+      gsize len = b.len[i];
+      const struct sockaddr *from = (const struct sockaddr *)&b.from[i];
+      if (len > 0 && b.buf[i][0] < 4) { /* STUN (RFC 7983) */
         guint8 out[ICE_STUN_MAX];
         gsize out_len = 0;
-        ice_consent_result r =
-          ice_consent_feed(t->consent, g_get_monotonic_time(), buf[i], len, (struct sockaddr *)&from[i],
-                           msg[i].msg_hdr.msg_namelen, out, &out_len);
+        ice_consent_result r = ice_consent_feed(t->consent, g_get_monotonic_time(), b.buf[i], len, from,
+                                                b.from_len[i], out, &out_len);
         if (r == ICE_CONSENT_REPLY)
-          sendto(fd, out, out_len, MSG_DONTWAIT, (struct sockaddr *)&from[i], msg[i].msg_hdr.msg_namelen);
+          sendto(fd, out, out_len, MSG_DONTWAIT, from, b.from_len[i]);
         else if (r == ICE_CONSENT_DROPPED) {
           leg->stats.dropped++; /* counted with the leg's other drops */
           g_debug("ICE: STUN dropped: %s", ice_consent_drop_reason(t->consent));
@@ -153,13 +136,13 @@ on_readable(int fd, gpointer data)
       }
       /* (A failed leg still drains its socket until it is freed: the
        * epoll source is level-triggered.) */
-      media_leg_receive(leg, MEDIA_COMPONENT_RTP, buf[i], len);
+      media_leg_receive(leg, MEDIA_COMPONENT_RTP, b.buf[i], len);
       if (!leg->transport)
         return;
     }
     taken += n;
-    if (n < RECV_BATCH)
-      return;
+    if (n < MEDIA_POLL_BATCH)
+      return; /* drained */
   }
 }
 

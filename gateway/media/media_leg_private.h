@@ -1,10 +1,14 @@
 /* Internals of the media leg shared by its transports. */
 #pragma once
 #include "gateway/media/media_leg.h"
+#include "gateway/media/media_poll.h"
 
 /* Room for the largest datagram we relay plus the SRTP tag growth. */
 #define MEDIA_PACKET_MAX 1500
 #define MEDIA_PACKET_ROOM (MEDIA_PACKET_MAX + 64)
+/* Receive buffers (media_poll_batch) hold one byte more, so that a longer
+ * datagram shows as one and is dropped. */
+G_STATIC_ASSERT(MEDIA_POLL_DATAGRAM_ROOM == MEDIA_PACKET_MAX + 1);
 
 typedef enum { MEDIA_COMPONENT_RTP, MEDIA_COMPONENT_RTCP } media_component;
 

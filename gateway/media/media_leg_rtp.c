@@ -3,7 +3,6 @@
  * latching to where accepted packets come from. Raw sockets watched by the
  * worker's epoll source (media_poll.h) and drained with recvmmsg: receive
  * and send allocate nothing. */
-#define _GNU_SOURCE /* recvmmsg */
 #define G_LOG_DOMAIN "rtc2sip-media"
 #include "gateway/media/media_leg_private.h"
 #include "gateway/media/media_poll.h"
@@ -65,52 +64,35 @@ same_address(const struct sockaddr_storage *a, socklen_t alen, const struct sock
   return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-/* Datagrams taken per recvmmsg call, and per descriptor per wake-up (so
- * that one busy socket cannot starve the others on the worker). */
-#define RECV_BATCH 16
-#define RECV_PER_WAKEUP 64
-
 static void
 on_readable(int fd, gpointer data)
 {
   media_leg *leg = data;
   rtp_transport *t = leg->transport;
   media_component c = fd == t->fd[MEDIA_COMPONENT_RTP] ? MEDIA_COMPONENT_RTP : MEDIA_COMPONENT_RTCP;
-  guint8 buf[RECV_BATCH][MEDIA_PACKET_MAX + 1];
-  struct sockaddr_storage from[RECV_BATCH];
-  struct iovec iov[RECV_BATCH];
-  struct mmsghdr msg[RECV_BATCH];
+  media_poll_batch b;
 
-  for (int taken = 0; taken < RECV_PER_WAKEUP;) {
-    for (int i = 0; i < RECV_BATCH; i++) {
-      iov[i].iov_base = buf[i];
-      iov[i].iov_len = sizeof buf[i];
-      msg[i].msg_hdr = (struct msghdr){
-        .msg_name = &from[i], .msg_namelen = sizeof from[i], .msg_iov = &iov[i], .msg_iovlen = 1,
-      };
-    }
-    int n = recvmmsg(fd, msg, RECV_BATCH, MSG_DONTWAIT, NULL);
-    if (n <= 0)
-      return;
-    for (int i = 0; i < n; i++) {
+  for (guint taken = 0; taken < MEDIA_POLL_PER_WAKEUP;) {
+    guint n = media_poll_recv(fd, &b);
+    for (guint i = 0; i < n; i++) {
       guint64 accepted = leg->stats.rtp_in + leg->stats.rtcp_in;
-      media_leg_receive(leg, c, buf[i], msg[i].msg_len);
+      media_leg_receive(leg, c, b.buf[i], b.len[i]);
       if (!leg->transport)
         return;
       /* Symmetric RTP: answer where accepted (authenticated, for SRTP)
        * packets come from. */
-      socklen_t from_len = msg[i].msg_hdr.msg_namelen;
+      socklen_t from_len = b.from_len[i];
       if (leg->stats.rtp_in + leg->stats.rtcp_in > accepted &&
-          !same_address(&from[i], from_len, &t->remote[c], t->remote_len[c])) {
+          !same_address(&b.from[i], from_len, &t->remote[c], t->remote_len[c])) {
         if (t->latched[c])
           g_debug("media source moved (component %d)", c);
-        memcpy(&t->remote[c], &from[i], from_len);
+        memcpy(&t->remote[c], &b.from[i], from_len);
         t->remote_len[c] = from_len;
         t->latched[c] = TRUE;
       }
     }
     taken += n;
-    if (n < RECV_BATCH)
+    if (n < MEDIA_POLL_BATCH)
       return; /* drained: no extra call to learn it */
   }
 }

@@ -1,14 +1,16 @@
 /* One epoll GSource per media worker context (see media_poll.h). */
+#define _GNU_SOURCE /* recvmmsg */
 #define G_LOG_DOMAIN "rtc2sip-media"
 #include "gateway/media/media_poll.h"
 
 #include <errno.h>
 #include <glib-unix.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Ready descriptors taken per wake-up; more wait for the next one. */
-#define MEDIA_POLL_BATCH 128
+#define MEDIA_POLL_READY 128
 
 struct media_poll_watch {
   int fd;
@@ -31,7 +33,7 @@ struct media_poll {
   /* Watches removed during a batch: freed when the batch is over, since
    * the batch may still name them. */
   GPtrArray *removed;
-  struct epoll_event events[MEDIA_POLL_BATCH];
+  struct epoll_event events[MEDIA_POLL_READY];
   GPtrArray *tickers;   /* of media_poll_ticker */
   GSource *tick_source; /* made with the first ticker */
   gboolean ticking;
@@ -44,7 +46,7 @@ static gboolean
 on_ready(gint fd, GIOCondition condition, gpointer data)
 {
   media_poll *p = data;
-  int n = epoll_wait(p->epfd, p->events, MEDIA_POLL_BATCH, 0);
+  int n = epoll_wait(p->epfd, p->events, MEDIA_POLL_READY, 0);
   p->dispatching = TRUE;
   for (int i = 0; i < n; i++) {
     media_poll_watch *w = p->events[i].data.ptr;
@@ -198,4 +200,24 @@ media_poll_remove_ticker(media_poll *p, media_poll_ticker *t)
   t->func = NULL;
   if (!p->ticking && g_ptr_array_remove_fast(p->tickers, t))
     g_free(t);
+}
+
+guint
+media_poll_recv(int fd, media_poll_batch *b)
+{
+  struct iovec iov[MEDIA_POLL_BATCH];
+  struct mmsghdr msg[MEDIA_POLL_BATCH];
+  for (int i = 0; i < MEDIA_POLL_BATCH; i++) {
+    iov[i].iov_base = b->buf[i];
+    iov[i].iov_len = sizeof b->buf[i];
+    msg[i].msg_hdr = (struct msghdr){
+      .msg_name = &b->from[i], .msg_namelen = sizeof b->from[i], .msg_iov = &iov[i], .msg_iovlen = 1,
+    };
+  }
+  int n = recvmmsg(fd, msg, MEDIA_POLL_BATCH, MSG_DONTWAIT, NULL);
+  for (int i = 0; i < n; i++) {
+    b->len[i] = msg[i].msg_len;
+    b->from_len[i] = msg[i].msg_hdr.msg_namelen;
+  }
+  return n > 0 ? (guint)n : 0;
 }

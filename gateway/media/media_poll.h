@@ -13,6 +13,7 @@
  * media_poll_ref_for_context and media_poll_unref, which may run anywhere. */
 #pragma once
 #include <glib.h>
+#include <sys/socket.h>
 
 typedef struct media_poll media_poll;
 typedef struct media_poll_watch media_poll_watch;
@@ -45,6 +46,23 @@ typedef void (*media_poll_tick_func)(gint64 now_us, gpointer user_data);
 media_poll_ticker *media_poll_add_ticker(media_poll *poll, media_poll_tick_func func, gpointer user_data);
 /* NULL is ignored; safe from inside any ticker's callback. */
 void media_poll_remove_ticker(media_poll *poll, media_poll_ticker *ticker);
+
+/* Draining a readable socket: one recvmmsg takes up to MEDIA_POLL_BATCH
+ * datagrams into a batch on the caller's stack (nothing allocated); a
+ * callback should take at most MEDIA_POLL_PER_WAKEUP from one socket per
+ * wake-up, so that one busy socket cannot starve the others, and can stop
+ * early when a call returned fewer than MEDIA_POLL_BATCH (drained). */
+#define MEDIA_POLL_BATCH 16
+#define MEDIA_POLL_PER_WAKEUP 64
+#define MEDIA_POLL_DATAGRAM_ROOM 1501 /* one more than the largest datagram relayed: longer ones show */
+typedef struct {
+  guint8 buf[MEDIA_POLL_BATCH][MEDIA_POLL_DATAGRAM_ROOM];
+  gsize len[MEDIA_POLL_BATCH];
+  struct sockaddr_storage from[MEDIA_POLL_BATCH];
+  socklen_t from_len[MEDIA_POLL_BATCH];
+} media_poll_batch;
+/* Returns how many datagrams were taken into B (0: none waiting, or an error). */
+guint media_poll_recv(int fd, media_poll_batch *b);
 
 /* Watches on POLL (tests). */
 guint media_poll_count(const media_poll *poll);

@@ -90,6 +90,24 @@ test_rfc5769_sample(void)
   }
 }
 
+/* A browser check through C from BR; libnice (AGENT, which made the check)
+ * must accept the answer; returns the address the answer maps BR to. */
+static struct sockaddr_storage
+answered_by(ice_consent *c, StunAgent *agent, const struct sockaddr *br, socklen_t br_len)
+{
+  guint8 req[ICE_STUN_MAX], out[ICE_STUN_MAX];
+  gsize rlen = browser_check(agent, req, sizeof req, FALSE), olen = 0;
+  g_assert_cmpuint(rlen, >, 20);
+  g_assert_cmpint(ice_consent_feed(c, 1, req, rlen, br, br_len, out, &olen), ==, ICE_CONSENT_REPLY);
+  StunMessage msg;
+  g_assert_cmpint(stun_agent_validate(agent, &msg, out, olen, NULL, NULL), ==, STUN_VALIDATION_SUCCESS);
+  struct sockaddr_storage mapped;
+  socklen_t mlen = sizeof mapped;
+  g_assert_cmpint(stun_usage_ice_conncheck_process(&msg, &mapped, &mlen, STUN_USAGE_ICE_COMPATIBILITY_RFC5245),
+                  ==, STUN_USAGE_ICE_RETURN_SUCCESS);
+  return mapped;
+}
+
 static void
 test_answer_browser_check(void)
 {
@@ -97,19 +115,8 @@ test_answer_browser_check(void)
   g_autoptr(ice_consent) c = make(FALSE, TRUE, &br, 0);
   StunAgent agent;
   browser_agent(&agent);
-  guint8 req[ICE_STUN_MAX], out[ICE_STUN_MAX];
-  gsize rlen = browser_check(&agent, req, sizeof req, FALSE), olen = 0;
-  g_assert_cmpuint(rlen, >, 20);
-  g_assert_cmpint(ice_consent_feed(c, 1, req, rlen, (struct sockaddr *)&br, sizeof br, out, &olen), ==,
-                  ICE_CONSENT_REPLY);
-
   /* libnice accepts the answer and reads the browser's own address from it. */
-  StunMessage msg;
-  g_assert_cmpint(stun_agent_validate(&agent, &msg, out, olen, NULL, NULL), ==, STUN_VALIDATION_SUCCESS);
-  struct sockaddr_storage mapped;
-  socklen_t mlen = sizeof mapped;
-  g_assert_cmpint(stun_usage_ice_conncheck_process(&msg, &mapped, &mlen, STUN_USAGE_ICE_COMPATIBILITY_RFC5245),
-                  ==, STUN_USAGE_ICE_RETURN_SUCCESS);
+  struct sockaddr_storage mapped = answered_by(c, &agent, (struct sockaddr *)&br, sizeof br);
   const struct sockaddr_in *m = (const struct sockaddr_in *)&mapped;
   g_assert_cmpint(m->sin_family, ==, AF_INET);
   g_assert_cmpuint(m->sin_port, ==, br.sin_port);
@@ -117,6 +124,9 @@ test_answer_browser_check(void)
   g_assert_cmpuint(ice_consent_get_stats(c)->requests_answered, ==, 1);
 
   /* A check for another ufrag or with another password: dropped. */
+  guint8 req[ICE_STUN_MAX], out[ICE_STUN_MAX];
+  gsize rlen, olen;
+  StunMessage msg;
   const char *user = "other:" BR_UFRAG;
   rlen = stun_usage_ice_conncheck_create(&agent, &msg, req, sizeof req, (const uint8_t *)user, strlen(user),
                                          (const uint8_t *)GW_PWD, strlen(GW_PWD), FALSE, TRUE, 1, 2, NULL,
@@ -144,16 +154,7 @@ test_answer_ipv6(void)
   g_autoptr(ice_consent) c = ice_consent_new(&cfg, 0);
   StunAgent agent;
   browser_agent(&agent);
-  guint8 req[ICE_STUN_MAX], out[ICE_STUN_MAX];
-  gsize rlen = browser_check(&agent, req, sizeof req, FALSE), olen = 0;
-  g_assert_cmpint(ice_consent_feed(c, 1, req, rlen, (struct sockaddr *)&br, sizeof br, out, &olen), ==,
-                  ICE_CONSENT_REPLY);
-  StunMessage msg;
-  g_assert_cmpint(stun_agent_validate(&agent, &msg, out, olen, NULL, NULL), ==, STUN_VALIDATION_SUCCESS);
-  struct sockaddr_storage mapped;
-  socklen_t mlen = sizeof mapped;
-  g_assert_cmpint(stun_usage_ice_conncheck_process(&msg, &mapped, &mlen, STUN_USAGE_ICE_COMPATIBILITY_RFC5245),
-                  ==, STUN_USAGE_ICE_RETURN_SUCCESS);
+  struct sockaddr_storage mapped = answered_by(c, &agent, (struct sockaddr *)&br, sizeof br);
   const struct sockaddr_in6 *m = (const struct sockaddr_in6 *)&mapped;
   g_assert_cmpint(m->sin6_family, ==, AF_INET6);
   g_assert_cmpuint(m->sin6_port, ==, br.sin6_port);

@@ -120,6 +120,20 @@ exchange(side *from, side *to)
   ice_session_remote_gathering_done(to->self);
 }
 
+/* Gathers both, swaps credentials and candidates, and runs until DONE. */
+static void
+connect_pair(GMainContext *ctx, side *a, side *b, gboolean (*done)(side *, side *))
+{
+  g_assert_true(run_until(ctx, both_gathered, a, b, 5 * G_USEC_PER_SEC));
+  g_assert_cmpint(ice_session_set_remote_credentials(a->self, ice_session_local_ufrag(b->self),
+                                                     ice_session_local_pwd(b->self)), ==, 0);
+  g_assert_cmpint(ice_session_set_remote_credentials(b->self, ice_session_local_ufrag(a->self),
+                                                     ice_session_local_pwd(a->self)), ==, 0);
+  exchange(a, b);
+  exchange(b, a);
+  g_assert_true(run_until(ctx, done, a, b, 10 * G_USEC_PER_SEC));
+}
+
 static void
 test_connect_and_send(void)
 {
@@ -129,18 +143,10 @@ test_connect_and_send(void)
   a.self = make(&a, TRUE, ctx);
   b.self = make(&b, FALSE, ctx);
 
-  g_assert_true(run_until(ctx, both_gathered, &a, &b, 5 * G_USEC_PER_SEC));
+  connect_pair(ctx, &a, &b, both_connected);
   g_assert_cmpuint(a.pending->len, >, 0);
   g_assert_nonnull(strstr(a.pending->pdata[0], "candidate:"));
   g_assert_nonnull(strstr(a.pending->pdata[0], "127.0.0.1"));
-
-  g_assert_cmpint(ice_session_set_remote_credentials(a.self, ice_session_local_ufrag(b.self),
-                                                     ice_session_local_pwd(b.self)), ==, 0);
-  g_assert_cmpint(ice_session_set_remote_credentials(b.self, ice_session_local_ufrag(a.self),
-                                                     ice_session_local_pwd(a.self)), ==, 0);
-  exchange(&a, &b);
-  exchange(&b, &a);
-  g_assert_true(run_until(ctx, both_connected, &a, &b, 10 * G_USEC_PER_SEC));
 
   g_autofree char *pair = ice_session_selected_pair(a.self);
   g_assert_nonnull(pair);
@@ -196,16 +202,9 @@ test_handover(void)
   side a = { 0 }, b = { 0 };
   a.self = make(&a, TRUE, ctx);
   b.self = make(&b, FALSE, ctx);
-  g_assert_true(run_until(ctx, both_gathered, &a, &b, 5 * G_USEC_PER_SEC));
   ice_handover h;
   g_assert_false(ice_session_handover(b.self, &h)); /* not before ICE completed */
-  g_assert_cmpint(ice_session_set_remote_credentials(a.self, ice_session_local_ufrag(b.self),
-                                                     ice_session_local_pwd(b.self)), ==, 0);
-  g_assert_cmpint(ice_session_set_remote_credentials(b.self, ice_session_local_ufrag(a.self),
-                                                     ice_session_local_pwd(a.self)), ==, 0);
-  exchange(&a, &b);
-  exchange(&b, &a);
-  g_assert_true(run_until(ctx, b_completed, &a, &b, 10 * G_USEC_PER_SEC));
+  connect_pair(ctx, &a, &b, b_completed);
 
   g_assert_true(ice_session_handover(b.self, &h));
   g_assert_cmpint(h.fd, >=, 0);
