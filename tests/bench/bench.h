@@ -13,7 +13,7 @@
 
 #include "gateway/media/dtls_srtp.h"
 #include "gateway/media/media_srtp.h"
-#include "tests/bench/bench_poll.h"
+#include "gateway/media/media_poll.h"
 
 typedef enum { BENCH_KEYING_SDES, BENCH_KEYING_DTLS, BENCH_KEYING_RTP } bench_keying;
 
@@ -78,7 +78,7 @@ struct bench_call {
   gboolean ice_completed;
   struct ice_consent *consent;
   int fd; /* -1 until then */
-  struct bench_poll_watch *watch;
+  struct media_poll_watch *watch;
   GString *candidates; /* a=candidate lines for the offer */
   dtls_srtp_session *dtls;
   media_srtp *srtp_tx, *srtp_rx;
@@ -129,7 +129,7 @@ gboolean bench_plot_svg(const char *path, const GArray *points, const char *subt
 struct bench {
   bench_options opt;
   GMainLoop *loop;
-  bench_poll *poll; /* the WebSockets' and the phone's RTP sockets */
+  media_poll *poll; /* the default context's: the WebSockets' and the bench's RTP sockets */
   struct identity *identity; /* the simulated browsers' and phones' certificate */
   char *workdir;
   guint16 http_port, sip_port, admin_port;

@@ -15,7 +15,6 @@
 #include "certs/identity.h"
 #include "ice/ice_consent.h"
 #include "ice/ice_session.h"
-#include "tests/bench/bench_poll.h"
 #include "signalling/sdp/sdp.h"
 #include "tests/bench/bench.h"
 #include "tests/bench/bench_ws.h"
@@ -154,7 +153,7 @@ on_completed(gpointer user_data)
 }
 
 static void
-on_socket_readable(gpointer user_data)
+on_socket_readable(int fd, gpointer user_data)
 {
   bench_call *call = user_data;
   guint8 buf[DGRAM_MAX + 1];
@@ -191,7 +190,7 @@ hand_over(bench_call *call)
     .freshness = TRUE, .remote = (struct sockaddr *)&h.remote, .remote_len = h.remote_len,
   };
   call->consent = ice_consent_new(&cc, g_get_monotonic_time());
-  call->watch = call->consent ? bench_poll_add(call->b->poll, h.fd, on_socket_readable, call) : NULL;
+  call->watch = call->consent ? media_poll_add(call->b->poll, h.fd, on_socket_readable, call) : NULL;
   if (!call->watch) {
     g_clear_pointer(&call->consent, ice_consent_free);
     ice_handover_clear(&h);
@@ -473,7 +472,7 @@ bench_browser_free(bench_call *call)
 {
   g_clear_pointer(&call->ws, bench_ws_free);
   g_clear_pointer(&call->ice, ice_session_free);
-  bench_poll_remove(call->b->poll, call->watch);
+  media_poll_remove(call->b->poll, call->watch);
   call->watch = NULL;
   if (call->consent) /* the descriptor is ours only after the hand-over */
     close(call->fd);

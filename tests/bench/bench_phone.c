@@ -40,7 +40,7 @@ struct bench_phone_leg {
   gint64 next_retransmit, interval, give_up;
   gboolean acked, byed;
   GSocket *rtp;
-  bench_poll_watch *rtp_watch;
+  media_poll_watch *rtp_watch;
   GSocketAddress *media_to;
   media_srtp *tx, *rx;
   dtls_srtp_session *dtls;
@@ -52,7 +52,7 @@ leg_free(bench_phone_leg *leg)
 {
   if (leg->call && leg->call->leg == leg)
     leg->call->leg = NULL;
-  bench_poll_remove(leg->phone->b->poll, leg->rtp_watch);
+  media_poll_remove(leg->phone->b->poll, leg->rtp_watch);
   if (leg->rtp) {
     g_socket_close(leg->rtp, NULL);
     g_object_unref(leg->rtp);
@@ -119,7 +119,7 @@ trace_records(bench_phone_leg *leg, const guint8 *buf, gsize n)
 }
 
 static void
-on_rtp(gpointer user_data)
+on_rtp(int fd, gpointer user_data)
 {
   bench_phone_leg *leg = user_data;
   static guint8 buf[DGRAM_MAX + MEDIA_SRTP_MAX_TRAILER];
@@ -317,7 +317,9 @@ leg_answer(bench_phone *p, bench_call *call, const char *key, const char *text, 
     return NULL;
   }
   g_socket_set_blocking(leg->rtp, FALSE);
-  leg->rtp_watch = bench_poll_add(p->b->poll, g_socket_get_fd(leg->rtp), on_rtp, leg);
+  leg->rtp_watch = media_poll_add(p->b->poll, g_socket_get_fd(leg->rtp), on_rtp, leg);
+  if (!leg->rtp_watch)
+    g_error("epoll_ctl: %s", g_strerror(errno));
   call->phone_tx.ssrc = g_random_int();
   call->phone_tx.rtp_seq = (guint16)g_random_int();
   call->phone_tx.timestamp = g_random_int();

@@ -172,8 +172,8 @@ bench_ws_write_frame(GByteArray *out, guint opcode, const void *payload, gsize l
 
 struct bench_ws {
   GSocket *socket;
-  bench_poll *poll;
-  bench_poll_watch *watch;
+  media_poll *poll;
+  media_poll_watch *watch;
   bench_ws_callbacks callbacks;
   gpointer user_data;
   char *accept;
@@ -186,7 +186,7 @@ struct bench_ws {
 static void
 ws_end(bench_ws *ws, const char *reason)
 {
-  bench_poll_remove(ws->poll, ws->watch);
+  media_poll_remove(ws->poll, ws->watch);
   ws->watch = NULL;
   ws->open = FALSE;
   if (ws->callbacks.on_close)
@@ -255,7 +255,7 @@ ws_process(bench_ws *ws)
 }
 
 static void
-on_readable(gpointer user_data)
+on_readable(int fd, gpointer user_data)
 {
   bench_ws *ws = user_data;
   guint8 buf[65536];
@@ -291,7 +291,7 @@ on_readable(gpointer user_data)
 }
 
 bench_ws *
-bench_ws_connect(bench_poll *poll, guint16 port, const bench_ws_callbacks *callbacks, gpointer user_data,
+bench_ws_connect(media_poll *poll, guint16 port, const bench_ws_callbacks *callbacks, gpointer user_data,
                  GError **error)
 {
   g_autoptr(GSocket) socket =
@@ -321,7 +321,9 @@ bench_ws_connect(bench_poll *poll, guint16 port, const bench_ws_callbacks *callb
       port, key, port);
   ws_send_raw(ws, (const guint8 *)req, strlen(req));
   ws->poll = poll;
-  ws->watch = bench_poll_add(poll, g_socket_get_fd(ws->socket), on_readable, ws);
+  ws->watch = media_poll_add(poll, g_socket_get_fd(ws->socket), on_readable, ws);
+  if (!ws->watch)
+    g_error("epoll_ctl: %s", g_strerror(errno));
   return ws;
 }
 
@@ -341,7 +343,7 @@ bench_ws_free(bench_ws *ws)
 {
   if (!ws)
     return;
-  bench_poll_remove(ws->poll, ws->watch);
+  media_poll_remove(ws->poll, ws->watch);
   if (ws->open) {
     g_byte_array_set_size(ws->out, 0);
     guint8 code[2] = { 0x03, 0xe8 }; /* 1000 */

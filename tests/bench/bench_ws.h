@@ -9,7 +9,7 @@
 #pragma once
 #include <gio/gio.h>
 
-#include "tests/bench/bench_poll.h"
+#include "gateway/media/media_poll.h"
 
 /* Longest message we take from the gateway. */
 #define BENCH_WS_MAX_MESSAGE (256 * 1024)
@@ -55,7 +55,7 @@ typedef struct {
 /* Connects to ws://127.0.0.1:PORT/ws with Origin http://127.0.0.1:PORT.
  * Callbacks run from POLL on the default main context; callbacks must not
  * free the connection. Returns NULL with ERROR when the TCP connection fails. */
-bench_ws *bench_ws_connect(bench_poll *poll, guint16 port, const bench_ws_callbacks *callbacks,
+bench_ws *bench_ws_connect(media_poll *poll, guint16 port, const bench_ws_callbacks *callbacks,
                            gpointer user_data, GError **error);
 /* Sends one text message. Returns 0 or -EPIPE. */
 int bench_ws_send_text(bench_ws *ws, const char *text, gsize len);

@@ -488,7 +488,7 @@ main(int argc, char **argv)
     g_printerr("rtc2sip-bench: identity: %s\n", error->message);
     return 1;
   }
-  b->poll = bench_poll_new();
+  b->poll = media_poll_ref_for_context(g_main_context_default());
   b->workdir = g_dir_make_tmp("rtc2sip-bench-XXXXXX", &error);
   b->phone = b->workdir ? bench_phone_new(b, &error) : NULL;
   gboolean started = b->phone && (o->target == BENCH_TARGET_RTPENGINE
@@ -517,7 +517,7 @@ main(int argc, char **argv)
   bench_phone_free(b->phone);
   b->phone = NULL;
   bench_rtpengine_free(b);
-  bench_poll_free(b->poll);
+  media_poll_unref(b->poll);
   int rc = bench_report_print(&run.report, b);
   done_with_workdir(b->workdir, keep);
   for (guint i = 0; i < o->calls; i++)
