@@ -9,7 +9,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { TOP, done, launchChromium, ok, sleep, startGateway, toneWav, workDir } from './lib.mjs';
+import { TOP, done, launchChromium, ok, sleep, startGateway, toneWav, until, workDir } from './lib.mjs';
 
 const work = workDir();
 const wav = toneWav(path.join(work, 'tone440.wav'), 440);
@@ -47,16 +47,6 @@ const browser = await launchChromium({ wav, extraArgs: ['--ignore-certificate-er
 
 const adminGet = p => fetch(`http://127.0.0.1:${gw.adminPort}${p}`,
   { headers: { Authorization: `Bearer ${gw.adminToken()}` } });
-async function until(fn, pred, ms = 5000) {
-  const end = Date.now() + ms;
-  let v;
-  while (Date.now() < end) {
-    v = await fn();
-    if (pred(v)) return v;
-    await sleep(100);
-  }
-  return v;
-}
 // Audio packets the page received in one second of the call.
 const packetsPerSecond = async page => {
   const count = () => page.evaluate(async () => {

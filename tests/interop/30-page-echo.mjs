@@ -4,7 +4,7 @@
 // microphone and far-end meters move, mute silences the far end, and the
 // dial pad works by keyboard.
 import path from 'node:path';
-import { done, launchChromium, ok, sleep, startGateway, toneWav, workDir } from './lib.mjs';
+import { done, launchChromium, ok, sleep, startGateway, toneWav, until, workDir } from './lib.mjs';
 
 const work = workDir();
 const artifacts = process.env.ARTIFACTS || work;
@@ -14,17 +14,6 @@ const browser = await launchChromium({ wav });
 
 const meter = (page, label) => page.getByLabel(label, { exact: true }).evaluate(m => m.value);
 
-// Polls FN (async, returns a value) until PRED holds or MS pass; returns the last value.
-async function until(fn, pred, ms = 5000) {
-  const end = Date.now() + ms;
-  let v;
-  while (Date.now() < end) {
-    v = await fn();
-    if (pred(v)) return v;
-    await sleep(100);
-  }
-  return v;
-}
 
 async function echoThroughUi() {
   const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });

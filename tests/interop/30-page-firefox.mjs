@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { done, ok, skip, sleep, startGateway, workDir } from './lib.mjs';
+import { done, ok, skip, sleep, startGateway, until, workDir } from './lib.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox';
 if (!fs.existsSync(FIREFOX)) {
@@ -66,16 +66,7 @@ async function evaluate(expression, userActivation = false) {
   if (r.type === 'exception') throw new Error(r.exceptionDetails?.text ?? 'exception');
   return r.result?.value;
 }
-async function until(expression, pred, ms = 10000) {
-  const end = Date.now() + ms;
-  let v;
-  while (Date.now() < end) {
-    v = await evaluate(expression);
-    if (pred(v)) return v;
-    await sleep(200);
-  }
-  return v;
-}
+const untilEval = (expression, pred, ms = 10000) => until(() => evaluate(expression), pred, ms, 200);
 const text = id => `document.getElementById(${JSON.stringify(id)}).textContent`;
 
 // The page's WebSocket replaced by a simulated gateway inside the page, and
@@ -121,33 +112,33 @@ async function incomingInFirefox() {
   await bidi.send('script.addPreloadScript', { functionDeclaration: fakeGateway.toString() });
   await bidi.send('browsingContext.navigate', { context, url: gw.url, wait: 'complete' });
   await evaluate(`document.getElementById('connect').click()`, true);
-  ok(await until(text('conn-status'), t => t.startsWith('Connected'), 5000) === 'Connected to the gateway (protocol version 1).',
+  ok(await untilEval(text('conn-status'), t => t.startsWith('Connected'), 5000) === 'Connected to the gateway (protocol version 1).',
     'Firefox: connected to the simulated gateway');
   await evaluate(RING);
-  const title = await until(`document.getElementById('incoming').hidden ? '' : document.getElementById('incoming-title').textContent`,
+  const title = await untilEval(`document.getElementById('incoming').hidden ? '' : document.getElementById('incoming-title').textContent`,
     t => t !== '', 5000);
   ok(title === 'Incoming call from Carol (sip:carol@example.com)', `Firefox: the call rings ("${title}")`);
   ok(await evaluate('window.rtc2sip.ringing') === true, 'Firefox: the ring tone is on');
   await evaluate(`document.getElementById('answer').click()`, true);
-  const accept = await until(`JSON.stringify(window.__fakeGw.sent.find(m => m.type === 'accept') ?? null)`, v => v !== 'null', 5000);
+  const accept = await untilEval(`JSON.stringify(window.__fakeGw.sent.find(m => m.type === 'accept') ?? null)`, v => v !== 'null', 5000);
   const acc = JSON.parse(accept);
   ok(acc && /a=setup:active/.test(acc.sdp) && /a=sendrecv/.test(acc.sdp), 'Firefox: Answer sends accept with an SDP answer (setup:active, sendrecv)',
     acc?.sdp?.slice(0, 400));
-  const ice = await until(`window.rtc2sip.call?.pc.iceConnectionState ?? ''`, v => v === 'connected' || v === 'completed', 10000);
+  const ice = await untilEval(`window.rtc2sip.call?.pc.iceConnectionState ?? ''`, v => v === 'connected' || v === 'completed', 10000);
   ok(ice === 'connected' || ice === 'completed', `Firefox: the answered call connects to the phone (${ice})`);
   await evaluate(`window.__fakeGw.deliver({ type: 'security', call: window.rtc2sip.call.name,
     browser_leg: { keying: 'dtls-srtp', profile: 'SRTP_AES128_CM_HMAC_SHA1_80', dtls_role: 'client',
       local_fingerprint: 'sha-256 AA:BB', remote_fingerprint: null, verified: true },
     sip_leg: { keying: 'sdes', suite: 'AES_CM_128_HMAC_SHA1_80', signalling: 'udp', verified: null }, end_to_end: false })`);
-  ok(await until(text('sec-sip'), t => t !== '–', 3000) === 'SDES keys sent over UDP signalling, readable by every SIP hop',
+  ok(await untilEval(text('sec-sip'), t => t !== '–', 3000) === 'SDES keys sent over UDP signalling, readable by every SIP hop',
     'Firefox: the SDES-over-UDP sentence');
   await evaluate(`window.__fakeGw.deliver({ type: 'hangup', call: window.rtc2sip.call.name, reason: 'busy (486)', sip_status: 486 })`);
-  ok(await until(text('status'), t => t.startsWith('Call ended'), 3000) === 'Call ended: busy (486)', 'Firefox: "Call ended: busy (486)"');
+  ok(await untilEval(text('status'), t => t.startsWith('Call ended'), 3000) === 'Call ended: busy (486)', 'Firefox: "Call ended: busy (486)"');
   await evaluate('window.phone.pc.close()');
   await evaluate(RING);
-  await until(`document.getElementById('incoming').hidden`, v => v === false, 5000);
+  await untilEval(`document.getElementById('incoming').hidden`, v => v === false, 5000);
   await evaluate(`document.getElementById('reject').click()`, true);
-  const rej = JSON.parse(await until(`JSON.stringify(window.__fakeGw.sent.find(m => m.type === 'reject') ?? null)`, v => v !== 'null', 5000));
+  const rej = JSON.parse(await untilEval(`JSON.stringify(window.__fakeGw.sent.find(m => m.type === 'reject') ?? null)`, v => v !== 'null', 5000));
   ok(rej?.status === 486 && await evaluate('window.rtc2sip.ringing') === false, 'Firefox: Reject sends reject 486 and stops the ringing');
 }
 
@@ -164,20 +155,20 @@ try {
     context = tree.contexts[0].context;
     await bidi.send('session.subscribe', { events: ['log.entryAdded'] });
     await bidi.send('browsingContext.navigate', { context, url: gw.url, wait: 'complete' });
-    ok(await until(text('status'), t => t === 'Not connected.', 5000) === 'Not connected.', 'Firefox loads the page and its modules');
+    ok(await untilEval(text('status'), t => t === 'Not connected.', 5000) === 'Not connected.', 'Firefox loads the page and its modules');
 
     await evaluate(`document.getElementById('echo').click()`, true);
-    const st = await until(text('status'), t => /Connected: you should hear yourself\.|Error|Call ended/.test(t), 15000);
+    const st = await untilEval(text('status'), t => /Connected: you should hear yourself\.|Error|Call ended/.test(t), 15000);
     ok(st === 'Connected: you should hear yourself.', `Firefox: the echo test connects ("${st}")`, gw.log().slice(-2000));
-    const sec = await until(text('sec-sip'), t => t === 'Echo: no SIP leg', 5000);
+    const sec = await untilEval(text('sec-sip'), t => t === 'Echo: no SIP leg', 5000);
     ok(sec === 'Echo: no SIP leg', 'Firefox: the security panel fills in');
     ok(await evaluate(text('sec-browser')) === 'DTLS-SRTP, certificate verified', 'Firefox: "DTLS-SRTP, certificate verified"');
     ok(/\(matches your browser\)$/.test(await evaluate(text('fp-browser-grouped'))), 'Firefox: its fingerprint matches');
-    const steps = await until(`[...document.querySelectorAll('#timeline .ms')].map(e => e.textContent).join('|')`,
+    const steps = await untilEval(`[...document.querySelectorAll('#timeline .ms')].map(e => e.textContent).join('|')`,
       v => v.split('|').filter(x => /ms$/.test(x)).length >= 5, 5000);
     ok(steps.split('|').filter(x => /^\d+ ms$/.test(x)).length >= 5, `Firefox: the timeline fills in (${steps})`);
-    const mic = await until(`document.getElementById('mic-level').value`, v => v > 0.2, 5000);
-    const far = await until(`document.getElementById('far-level').value`, v => v > 0.2, 5000);
+    const mic = await untilEval(`document.getElementById('mic-level').value`, v => v > 0.2, 5000);
+    const far = await untilEval(`document.getElementById('far-level').value`, v => v > 0.2, 5000);
     const audioState = await evaluate('window.rtc2sip.audioState');
     // Without an audio output device (this headless machine) Firefox keeps
     // the AudioContext suspended, and its stats have no microphone level.
@@ -185,7 +176,7 @@ try {
     else ok(mic > 0.2, `Firefox: the microphone meter moves (${mic})`);
     ok(far > 0.2, `Firefox: the far-end meter moves (${far}, AudioContext ${audioState})`);
     await evaluate(`document.getElementById('hangup').click()`, true);
-    const end = await until(text('status'), t => t.startsWith('Call ended'), 5000);
+    const end = await untilEval(text('status'), t => t.startsWith('Call ended'), 5000);
     ok(end === 'Call ended: you hung up', `Firefox: Hang up ("${end}")`);
     ok(await gw.waitFor(/released: .*; 0 calls active/, 5000), 'the gateway released the call');
     await incomingInFirefox();

@@ -27,6 +27,19 @@ export function done() { console.log(`1..${n}`); return failures; }
 
 export const sleep = ms => new Promise(r => setTimeout(r, ms));
 
+// Polls FN (async, returns a value) every EVERY ms until PRED holds or MS pass;
+// returns the last value.
+export async function until(fn, pred, ms = 5000, every = 100) {
+  const end = Date.now() + ms;
+  let v;
+  while (Date.now() < end) {
+    v = await fn();
+    if (pred(v)) return v;
+    await sleep(every);
+  }
+  return v;
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
