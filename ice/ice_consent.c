@@ -457,3 +457,21 @@ ice_consent_get_stats(const ice_consent *c)
 {
   return &c->stats;
 }
+
+const char *
+ice_consent_local_ufrag(const ice_consent *c)
+{
+  return c->local_ufrag;
+}
+
+const char *
+ice_consent_local_pwd(const ice_consent *c)
+{
+  return c->local_pwd;
+}
+
+const char *
+ice_consent_remote_ufrag(const ice_consent *c)
+{
+  return c->remote_ufrag;
+}

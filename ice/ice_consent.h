@@ -76,6 +76,11 @@ gint64 ice_consent_next_deadline(const ice_consent *c);
 /* Where the pair's datagrams go (changes on a nomination, see feed). */
 const struct sockaddr *ice_consent_remote(const ice_consent *c, socklen_t *len);
 
+/* The credentials it was made with (borrowed). */
+const char *ice_consent_local_ufrag(const ice_consent *c);
+const char *ice_consent_local_pwd(const ice_consent *c);
+const char *ice_consent_remote_ufrag(const ice_consent *c);
+
 /* Counters (tests, stats). */
 typedef struct {
   guint64 requests_answered, checks_sent, checks_answered, dropped, moves;

@@ -14,7 +14,6 @@
 #include "ice/ice_consent.h"
 
 #include <errno.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -27,8 +26,8 @@ typedef struct {
   media_poll *poll;
   media_poll_watch *watch;
   media_poll_ticker *ticker;
-  ice_consent *consent;
-  char *local_ufrag, *local_pwd, *remote_ufrag, *pair;
+  ice_consent *consent; /* also keeps the credentials */
+  char *pair;
 } ice_transport;
 
 static int
@@ -62,11 +61,6 @@ ice_free(media_leg *leg)
   if (t->fd >= 0)
     close(t->fd);
   ice_consent_free(t->consent);
-  g_free(t->local_ufrag);
-  if (t->local_pwd)
-    memset(t->local_pwd, 0, strlen(t->local_pwd));
-  g_free(t->local_pwd);
-  g_free(t->remote_ufrag);
   g_free(t->pair);
   g_free(t);
   leg->transport = NULL;
@@ -202,9 +196,6 @@ hand_over(gpointer data)
   t->fd = h.fd;
   h.fd = -1;
   t->consent = consent;
-  t->local_ufrag = g_steal_pointer(&h.local_ufrag);
-  t->local_pwd = g_steal_pointer(&h.local_pwd);
-  t->remote_ufrag = g_steal_pointer(&h.remote_ufrag);
   t->pair = g_steal_pointer(&h.pair);
   ice_handover_clear(&h);
   /* libnice closes its descriptor; ours keeps the socket and what waits in it. */
@@ -260,14 +251,14 @@ const char *
 media_leg_local_ufrag(const media_leg *leg)
 {
   const ice_transport *t = leg->transport;
-  return t->session ? ice_session_local_ufrag(t->session) : t->local_ufrag;
+  return t->session ? ice_session_local_ufrag(t->session) : ice_consent_local_ufrag(t->consent);
 }
 
 const char *
 media_leg_local_pwd(const media_leg *leg)
 {
   const ice_transport *t = leg->transport;
-  return t->session ? ice_session_local_pwd(t->session) : t->local_pwd;
+  return t->session ? ice_session_local_pwd(t->session) : ice_consent_local_pwd(t->consent);
 }
 
 int
@@ -278,7 +269,7 @@ media_leg_set_remote_credentials(media_leg *leg, const char *ufrag, const char *
     return ice_session_set_remote_credentials(t->session, ufrag, pwd);
   /* After ICE: the same credentials again (a re-offer) are fine; an ICE
    * restart is not supported. */
-  return ufrag && g_strcmp0(ufrag, t->remote_ufrag) == 0 ? 0 : -ENOTSUP;
+  return ufrag && g_strcmp0(ufrag, ice_consent_remote_ufrag(t->consent)) == 0 ? 0 : -ENOTSUP;
 }
 
 int
